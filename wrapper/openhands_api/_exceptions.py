@@ -1,0 +1,215 @@
+"""One small error hierarchy for every server this client talks to.
+
+    OpenHandsAPIError                      every error raised by this package
+    ├── ConfigurationError                 missing/invalid key or URL (raised before any request)
+    │   └── InvalidArgumentError           an argument the server would reject (also a ValueError)
+    ├── APIConnectionError                 the server could not be reached
+    │   └── APITimeoutError                no answer in time
+    ├── APIStatusError                     the server answered with an error status
+    │   ├── BadRequestError        400/422 the request was rejected as invalid
+    │   ├── AuthenticationError    401/403 missing or wrong key
+    │   ├── NotFoundError              404 unknown conversation, event, file ... (also a 200 `null`)
+    │   ├── ConflictError              409 e.g. the conversation is already running
+    │   ├── RateLimitError             429 carries ``retry_after`` seconds
+    │   └── ServerError               5xx the server failed
+    ├── UnexpectedContentError             a 2xx body that is not what the API promises (HTML, empty, wrong shape)
+    └── WaitTimeoutError                   a wait ran out of time; carries the last status seen
+
+Each error has a message naming the method and URL, and ``hint``: what to do about it. Messages are
+scrubbed of every live secret value before they are built.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from ._secret import scrub
+
+
+class OpenHandsAPIError(Exception):
+    """Base class of every error raised by openhands_api."""
+
+    hint: str = ""
+
+    def __init__(self, message: str, *, hint: str | None = None, method: str | None = None, url: str | None = None) -> None:
+        self.method = method
+        self.url = url
+        if hint is not None:
+            self.hint = hint
+        self.message = scrub(message)
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        where = f" ({self.method} {self.url})" if self.method and self.url else (f" ({self.url})" if self.url else "")
+        text = f"{self.message}{where}"
+        return scrub(f"{text}. Hint: {self.hint}" if self.hint else text)
+
+
+class ConfigurationError(OpenHandsAPIError):
+    """Something the client needs (a key, a URL, a valid argument) is missing or wrong."""
+
+    hint = "pass it as an argument or set the environment variable named in the message"
+
+
+class InvalidArgumentError(ConfigurationError, ValueError):
+    """An argument that cannot work (a relative remote path, a limit out of range ...); no request was sent."""
+
+    hint = "fix the argument; nothing was sent to the server"
+
+
+class APIConnectionError(OpenHandsAPIError):
+    hint = "check that the server is running and that the URL (scheme, host, port) is right"
+
+
+class APITimeoutError(APIConnectionError):
+    hint = "the server did not answer in time; retry, or pass a larger timeout="
+
+
+class APIStatusError(OpenHandsAPIError):
+    """The server answered with an HTTP error status; ``body`` is the decoded JSON (or text)."""
+
+    hint = "see the server's message"
+
+    def __init__(self, message: str, *, response: httpx.Response, body: Any, hint: str | None = None) -> None:
+        self.response = response
+        self.status_code = response.status_code
+        self.body = body
+        super().__init__(message, hint=hint, method=response.request.method, url=str(response.request.url))
+
+
+class BadRequestError(APIStatusError):
+    hint = "the server rejected the request's parameters; check them against the API reference"
+
+
+class AuthenticationError(APIStatusError):
+    hint = "the key is missing or wrong: check the session key / API key you passed (it is never printed)"
+
+
+class NotFoundError(APIStatusError):
+    hint = "check the id (a conversation id, not a start-task or sandbox id) and that it still exists"
+
+
+class ConflictError(APIStatusError):
+    hint = "the resource is busy (e.g. already running): wait for it or pause it first"
+
+
+class RateLimitError(APIStatusError):
+    hint = "too many requests: slow down, or wait for retry_after seconds"
+
+    def __init__(self, message: str, *, response: httpx.Response, body: Any, retry_after: float | None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, response=response, body=body)
+
+
+class ServerError(APIStatusError):
+    hint = "the server failed; retry later and look at the server's log"
+
+
+class UnexpectedContentError(OpenHandsAPIError):
+    """A successful status with a body that is not what the API promises.
+
+    Typical causes: an HTML web page where JSON was expected (a wrong base URL or path: OpenHands
+    Cloud answers unknown paths with its web app and status 200), an empty body, or a JSON shape this
+    client's spec does not match (``raw`` holds what was received).
+    """
+
+    hint = "check the base URL and path; if the server is newer than this client, report the payload"
+
+    def __init__(self, message: str, *, response: httpx.Response | None = None, raw: Any = None, hint: str | None = None) -> None:
+        self.response = response
+        self.raw = raw
+        method = response.request.method if response is not None else None
+        url = str(response.request.url) if response is not None else None
+        super().__init__(message, hint=hint, method=method, url=url)
+
+
+class WaitTimeoutError(OpenHandsAPIError):
+    """A wait ran out of time. ``last_status`` is the last status seen (None if none was)."""
+
+    hint = "the work is still going on; wait longer (timeout=) or check it in the server's UI/logs"
+
+    def __init__(self, message: str, *, last_status: Any = None, hint: str | None = None) -> None:
+        self.last_status = last_status
+        super().__init__(message, hint=hint)
+
+
+def _decode_body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return response.text
+
+
+def _server_message(body: Any) -> str:
+    """The human part of an error body: FastAPI's `detail`, OpenHands' `error` / `message`."""
+    if isinstance(body, dict):
+        for key in ("detail", "error", "message"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value
+            if isinstance(value, list) and value:  # FastAPI validation errors
+                parts = []
+                for item in value[:3]:
+                    if isinstance(item, dict):
+                        loc = ".".join(str(x) for x in item.get("loc", []))
+                        parts.append(f"{loc}: {item.get('msg', '')}".strip(": "))
+                return "; ".join(parts) or json.dumps(value)[:200]
+    if isinstance(body, str):
+        text = body.strip()
+        if text.lower().startswith(("<!doctype html", "<html")):
+            return "an HTML page"
+        return text[:200]
+    return json.dumps(body)[:200] if body is not None else ""
+
+
+def parse_retry_after(headers: httpx.Headers) -> float | None:
+    """Seconds to wait from ``retry-after-ms``, ``retry-after`` (seconds or HTTP date); None if absent."""
+    if (ms := headers.get("retry-after-ms")) is not None:
+        try:
+            return max(0.0, float(ms) / 1000.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+    from datetime import datetime, timezone
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def error_from_response(response: httpx.Response) -> APIStatusError:
+    """Map an error response to the one class for its status (the only place this mapping lives)."""
+    body = _decode_body(response)
+    status = response.status_code
+    detail = _server_message(body)
+    message = f"HTTP {status}" + (f": {detail}" if detail else "")
+    if status == 429:
+        return RateLimitError(message, response=response, body=body, retry_after=parse_retry_after(response.headers))
+    cls: type[APIStatusError]
+    if status in (400, 422):
+        cls = BadRequestError
+    elif status in (401, 403):
+        cls = AuthenticationError
+    elif status == 404:
+        cls = NotFoundError
+    elif status == 409:
+        cls = ConflictError
+    elif status >= 500:
+        cls = ServerError
+    else:
+        cls = APIStatusError
+    return cls(message, response=response, body=body)

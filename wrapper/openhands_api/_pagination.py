@@ -1,0 +1,52 @@
+"""Lazy iteration over cursor-paginated endpoints (``items`` + ``next_page_id``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Generic, TypeVar
+
+from ._exceptions import UnexpectedContentError
+
+T = TypeVar("T")
+
+# fetch(page_id) -> (items of that page, next_page_id or None)
+FetchPage = Callable[[str | None], tuple[Sequence[T], str | None]]
+
+
+class Pager(Generic[T]):
+    """Iterate items across pages, fetching each page only when it is reached.
+
+    ``for item in pager`` walks every item; ``pager.pages()`` yields whole pages. Iteration stops at
+    ``next_page_id`` null/empty. A cursor seen twice raises instead of looping: the agent server
+    answers an unknown ``page_id`` by silently restarting at page 1.
+    """
+
+    def __init__(self, fetch: FetchPage[T], *, first_page_id: str | None = None, max_items: int | None = None) -> None:
+        self._fetch = fetch
+        self._first = first_page_id
+        self._max_items = max_items
+
+    def pages(self) -> Iterator[Sequence[T]]:
+        page_id = self._first
+        seen: set[str] = set()
+        while True:
+            items, next_page_id = self._fetch(page_id)
+            yield items
+            if not next_page_id:
+                return
+            if next_page_id in seen:
+                raise UnexpectedContentError(
+                    f"the server returned page cursor {next_page_id!r} twice; stopping instead of looping",
+                    hint="the listing changed while it was read, or the server ignores page_id",
+                )
+            seen.add(next_page_id)
+            page_id = next_page_id
+
+    def __iter__(self) -> Iterator[T]:
+        count = 0
+        for page in self.pages():
+            for item in page:
+                if self._max_items is not None and count >= self._max_items:
+                    return
+                count += 1
+                yield item

@@ -1,0 +1,52 @@
+"""A string that never shows itself: keys are wrapped at entry so repr, str, logs and tracebacks
+print a mask instead of the value."""
+
+from __future__ import annotations
+
+import hmac
+import weakref
+from typing import Final
+
+MASK: Final = "**********"
+
+# Every live secret, so log filters and error messages can scrub values that slipped into text.
+_LIVE: weakref.WeakSet[Secret] = weakref.WeakSet()
+
+
+class Secret:
+    """Holds a credential. ``reveal()`` is the only way to read it back."""
+
+    __slots__ = ("__weakref__", "_value")
+
+    def __init__(self, value: str) -> None:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("a secret must be a non-empty string")
+        self._value = value.strip()
+        _LIVE.add(self)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({MASK!r})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Secret):
+            return hmac.compare_digest(self._value, other._value)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def __reduce__(self) -> tuple[object, ...]:  # pickling would write the value out in clear
+        raise TypeError("Secret values cannot be pickled")
+
+
+def scrub(text: str) -> str:
+    """Replace every live secret value found in ``text`` with the mask."""
+    for secret in list(_LIVE):
+        if secret._value in text:
+            text = text.replace(secret._value, MASK)
+    return text

@@ -1,0 +1,276 @@
+"""The one transport every client in this package uses.
+
+It owns one ``httpx.Client`` (keep-alive, default timeouts, auth), and is the only place that
+
+* retries (idempotent methods; 429 for every method, since the server did nothing), with jittered
+  exponential backoff and ``Retry-After`` (seconds, HTTP date or ``retry-after-ms``), capped;
+* turns transport failures and error statuses into the typed errors of ``_exceptions``;
+* checks that a success is really what the API promised (JSON, not an HTML page or an empty body);
+* calls the generated code: :meth:`Transport.call` takes a generated endpoint module, builds the
+  request with its ``_get_kwargs`` and parses with its ``_parse_response``, so the request shape
+  comes from the spec while errors, retries and auth stay here. The generated ``Client`` classes are
+  never used (their default has no timeout and their attrs repr shows the token).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import ModuleType
+from typing import Any
+
+import httpx
+
+from . import _constants as C
+from ._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    OpenHandsAPIError,
+    RateLimitError,
+    UnexpectedContentError,
+    error_from_response,
+)
+from ._secret import MASK, scrub
+
+logger = logging.getLogger("openhands_api")
+
+
+class _RedactSecrets(logging.Filter):
+    """Scrub live secret values from every record of this package's logger (defence in depth:
+    nothing here logs headers, but a message built by a caller might hold a key)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = scrub(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+logger.addFilter(_RedactSecrets())
+logger.addHandler(logging.NullHandler())
+
+
+class _ParseContext:
+    """Stands in for the generated client where generated parsers only read this flag."""
+
+    raise_on_unexpected_status = True
+
+
+_PARSE_CONTEXT = _ParseContext()
+
+
+def backoff_delay(attempt: int, *, rand: Callable[[], float] = random.random) -> float:
+    """Delay before retry number ``attempt`` (0-based): 0.5 s, 1 s, 2 s ... capped, with jitter."""
+    base = min(C.INITIAL_RETRY_DELAY_S * (2**attempt), C.MAX_RETRY_DELAY_S)
+    return base * (0.75 + 0.25 * rand())
+
+
+def _looks_like_html(response: httpx.Response) -> bool:
+    if "html" in response.headers.get("content-type", ""):
+        return True
+    head = response.content[:64].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
+def check_json(response: httpx.Response) -> Any:
+    """Decode a 2xx JSON body or raise :class:`UnexpectedContentError` saying what came instead."""
+    if _looks_like_html(response):
+        raise UnexpectedContentError(
+            f"expected JSON but got an HTML page (HTTP {response.status_code})",
+            response=response,
+            raw=response.text[:500],
+            hint="the base URL or path is probably wrong (a web app answered instead of the API); "
+            "check the URL, including any /api prefix",
+        )
+    if not response.content:
+        raise UnexpectedContentError(f"expected JSON but the body is empty (HTTP {response.status_code})", response=response)
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UnexpectedContentError(
+            f"expected JSON but got {response.headers.get('content-type', 'no content type')}: {exc}",
+            response=response,
+            raw=response.text[:500],
+        ) from exc
+
+
+class Transport:
+    """HTTP for one server: ``base_url`` + auth + timeouts + retries + typed errors."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: httpx.Auth | None = None,
+        timeout: httpx.Timeout | float | None = None,
+        max_retries: int = C.DEFAULT_MAX_RETRIES,
+        http_transport: httpx.BaseTransport | None = None,
+        headers: dict[str, str] | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            from ._exceptions import ConfigurationError
+
+            raise ConfigurationError(f"URL {base_url!r} must start with http:// or https://")
+        self.base_url = base_url.rstrip("/")
+        self.max_retries = max_retries
+        self._sleep = sleep
+        self._client = httpx.Client(
+            base_url=self.base_url,
+            auth=auth,
+            timeout=C.DEFAULT_TIMEOUT if timeout is None else timeout,
+            headers={"User-Agent": C.USER_AGENT, **(headers or {})},
+            transport=http_transport,
+            follow_redirects=False,
+        )
+
+    # --- lifecycle --------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        auth = type(self._client.auth).__name__ if self._client.auth else None
+        return f"Transport(base_url={self.base_url!r}, auth={auth}({MASK}))" if auth else f"Transport(base_url={self.base_url!r})"
+
+    # --- requests ---------------------------------------------------------------------------------
+
+    def _should_retry(self, method: str, retry: bool | None) -> bool:
+        return retry if retry is not None else method.upper() in C.IDEMPOTENT_METHODS
+
+    def request(self, method: str, url: str, *, retry: bool | None = None, **kwargs: Any) -> httpx.Response:
+        """Send a request; return the response for 2xx, raise a typed error otherwise.
+
+        ``retry`` forces (True) or forbids (False) retries; by default only idempotent methods are
+        retried on timeouts and 408/5xx. Connection failures and 429 are retried for every method
+        (the server never saw or never processed the request).
+        """
+        method = method.upper()
+        may_retry = self._should_retry(method, retry)
+        attempt = 0
+        while True:
+            started = time.monotonic()
+            try:
+                response = self._client.request(method, url, **kwargs)
+            except httpx.TimeoutException as exc:
+                full = self._full_url(url)
+                if may_retry and attempt < self.max_retries and not isinstance(exc, httpx.WriteTimeout):
+                    self._wait(attempt, None, f"{method} {full} timed out")
+                    attempt += 1
+                    continue
+                raise APITimeoutError(f"no answer in time ({type(exc).__name__})", method=method, url=full) from exc
+            except httpx.ConnectError as exc:
+                full = self._full_url(url)
+                if retry is not False and attempt < self.max_retries:
+                    self._wait(attempt, None, f"{method} {full} could not connect")
+                    attempt += 1
+                    continue
+                raise APIConnectionError(f"cannot connect: {exc}", method=method, url=full) from exc
+            except httpx.TransportError as exc:
+                full = self._full_url(url)
+                if may_retry and attempt < self.max_retries:
+                    self._wait(attempt, None, f"{method} {full} failed: {exc}")
+                    attempt += 1
+                    continue
+                raise APIConnectionError(f"connection failed: {type(exc).__name__}: {exc}", method=method, url=full) from exc
+            logger.debug("%s %s -> %s in %.3f s", method, response.request.url, response.status_code, time.monotonic() - started)
+            if response.is_success:
+                return response
+            if response.status_code in C.RETRYABLE_STATUSES and attempt < self.max_retries:
+                retryable = may_retry or (response.status_code == 429 and retry is not False)
+                error = error_from_response(response)
+                delay = error.retry_after if isinstance(error, RateLimitError) else None
+                if retryable and (delay is None or delay <= C.MAX_RETRY_AFTER_S):
+                    self._wait(attempt, delay, f"{method} {response.request.url} answered {response.status_code}")
+                    attempt += 1
+                    continue
+                raise error
+            raise error_from_response(response)
+
+    def _full_url(self, url: str) -> str:
+        return url if url.startswith(("http://", "https://")) else f"{self.base_url}{url}"
+
+    def _wait(self, attempt: int, server_delay: float | None, why: str) -> None:
+        delay = server_delay if server_delay is not None else backoff_delay(attempt)
+        logger.info("%s; retry %d of %d in %.2f s", why, attempt + 1, self.max_retries, delay)
+        (self._sleep or time.sleep)(delay)
+
+    def get_json(self, url: str, **kwargs: Any) -> Any:
+        return check_json(self.request("GET", url, **kwargs))
+
+    @contextmanager
+    def stream(self, method: str, url: str, **kwargs: Any) -> Iterator[httpx.Response]:
+        """Stream a response body (downloads). Errors are raised before the body is read.
+
+        Not retried: a retry after a partial body would hand the caller duplicated bytes.
+        """
+        try:
+            with self._client.stream(method.upper(), url, **kwargs) as response:
+                if not response.is_success:
+                    response.read()
+                    raise error_from_response(response)
+                yield response
+        except httpx.TimeoutException as exc:
+            raise APITimeoutError(f"no answer in time ({type(exc).__name__})", method=method.upper(), url=self._full_url(url)) from exc
+        except httpx.TransportError as exc:
+            raise APIConnectionError(f"connection failed: {exc}", method=method.upper(), url=self._full_url(url)) from exc
+
+    # --- generated code ---------------------------------------------------------------------------
+
+    def call(self, endpoint: ModuleType, /, *, retry: bool | None = None, timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> Any:
+        """Call one generated endpoint module and return its typed 2xx result.
+
+        The generated ``_get_kwargs`` builds method, URL, query and body from the spec; the generated
+        ``_parse_response`` turns a 2xx body into the spec's model (whose ``.raw`` keeps the JSON).
+        """
+        request_kwargs: dict[str, Any] = endpoint._get_kwargs(**kwargs)
+        method = request_kwargs.pop("method")
+        url = request_kwargs.pop("url")
+        if timeout is not None:
+            request_kwargs["timeout"] = timeout
+        response = self.request(method, url, retry=retry, **request_kwargs)
+        return self.parse(endpoint, response)
+
+    def parse(self, endpoint: ModuleType, response: httpx.Response) -> Any:
+        if response.headers.get("content-type", "").startswith("application/json") or _looks_like_html(response) or not response.content:
+            check_json(response)  # HTML / empty / invalid JSON -> UnexpectedContentError
+        try:
+            return endpoint._parse_response(client=_PARSE_CONTEXT, response=response)
+        except OpenHandsAPIError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise UnexpectedContentError(
+                f"the response does not match this client's spec ({type(exc).__name__}: {exc})",
+                response=response,
+                raw=_safe_json(response),
+            ) from exc
+        except Exception as exc:  # generated errors.UnexpectedStatus: a 2xx the spec does not list
+            if type(exc).__name__ == "UnexpectedStatus":
+                raise UnexpectedContentError(
+                    f"HTTP {response.status_code} is not a status this client's spec expects here",
+                    response=response,
+                    raw=_safe_json(response),
+                ) from exc
+            raise
+
+
+def _safe_json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text[:500]
+
+
+__all__ = ["APIStatusError", "Transport", "backoff_delay", "check_json", "logger"]

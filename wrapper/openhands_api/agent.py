@@ -1,0 +1,444 @@
+"""The agent server client: conversations, events, bash and files on one agent server.
+
+    from openhands_api import AgentServerClient
+
+    with AgentServerClient("http://127.0.0.1:8000", session_key="...") as agent:
+        conv = agent.start_conversation(prompt="say hello", working_dir="/tmp/ws",
+                                        llm_model="openai/gpt-4o", llm_api_key="sk-...")
+        done = agent.wait_until_finished(conv.id, on_progress=lambda c: print(c.execution_status))
+        print(agent.count_events(conv.id))
+        print(agent.bash("echo hi").stdout)
+
+Every method returns the generated, typed models of ``openhands_api_agent``; each keeps the JSON it
+was parsed from in ``.raw``. Errors are the classes of :mod:`openhands_api._exceptions`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO, TYPE_CHECKING, Any, Literal, TypeAlias, cast
+
+import httpx
+
+from . import _constants as C
+from ._auth import SessionKeyAuth, session_key_from
+from ._exceptions import InvalidArgumentError
+from ._pagination import Pager
+from ._polling import poll_until
+from ._secret import MASK, Secret
+from ._transport import Transport
+
+if TYPE_CHECKING:
+    from openhands_api_agent.models import (
+        ActionEvent,
+        AgentErrorEvent,
+        BashOutput,
+        ConversationErrorEvent,
+        ConversationInfo,
+        ConversationPage,
+        ConversationStateUpdateEvent,
+        EventPage,
+        MessageEvent,
+        ObservationEvent,
+        PauseEvent,
+        ServerInfo,
+        SystemPromptEvent,
+        UnknownEvent,
+        UploadResult,
+    )
+
+    #: Any event; ``UnknownEvent`` is a kind this client does not model (all fields kept).
+    Event: TypeAlias = (
+        ActionEvent
+        | ObservationEvent
+        | MessageEvent
+        | ConversationStateUpdateEvent
+        | SystemPromptEvent
+        | PauseEvent
+        | AgentErrorEvent
+        | ConversationErrorEvent
+        | UnknownEvent
+    )
+
+#: Execution statuses after which a conversation does not move on by itself.
+FINISHED_STATUSES = frozenset({"finished", "error", "stuck"})
+NEEDS_USER_STATUSES = frozenset({"paused", "waiting_for_confirmation"})
+TerminalType = Literal["tmux", "subprocess"]
+
+
+@dataclass(frozen=True)
+class BashResult:
+    """The outcome of a shell command. A non-zero ``exit_code`` is a result, not an error."""
+
+    command: str
+    exit_code: int | None
+    stdout: str
+    stderr: str
+    timed_out: bool
+    raw: BashOutput
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+
+def _require_absolute(path: str) -> str:
+    if not isinstance(path, str) or not PurePosixPath(path).is_absolute():
+        raise InvalidArgumentError(
+            f"remote path {path!r} is not absolute",
+            hint="the agent server only accepts absolute paths, e.g. /workspace/file.txt",
+        )
+    return path
+
+
+def _check_limit(limit: int | None) -> None:
+    if limit is not None and not 1 <= limit <= C.MAX_PAGE_SIZE:
+        raise InvalidArgumentError(f"limit must be between 1 and {C.MAX_PAGE_SIZE}, got {limit}")
+
+
+class AgentServerClient:
+    """A client for one agent server (``url`` + session key).
+
+    ``session_key`` defaults to ``$OH_SESSION_API_KEY``. One keep-alive connection pool is shared by
+    every call; close it with :meth:`close` or use the client as a context manager.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        session_key: str | Secret | None = None,
+        *,
+        timeout: httpx.Timeout | float | None = None,
+        max_retries: int = C.DEFAULT_MAX_RETRIES,
+        http_transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._key = session_key_from(session_key)
+        self._transport = Transport(
+            url, auth=SessionKeyAuth(self._key), timeout=timeout, max_retries=max_retries, http_transport=http_transport
+        )
+
+    @property
+    def url(self) -> str:
+        return self._transport.base_url
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def __enter__(self) -> AgentServerClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"AgentServerClient(url={self.url!r}, session_key={MASK!r})"
+
+    # --- server -------------------------------------------------------------------------------------
+
+    def server_info(self) -> ServerInfo:
+        from openhands_api_agent.api.server import get_server_info
+
+        return cast("ServerInfo", self._transport.call(get_server_info))
+
+    def is_alive(self) -> bool:
+        """True when ``/health`` answers ok (no key needed)."""
+        from openhands_api_agent.api.server import get_health
+
+        return getattr(self._transport.call(get_health), "status", None) == "ok"
+
+    # --- conversations ------------------------------------------------------------------------------
+
+    def start_conversation(
+        self,
+        *,
+        working_dir: str,
+        llm_model: str,
+        llm_api_key: str | Secret | None = None,
+        llm_base_url: str | None = None,
+        prompt: str | None = None,
+        tools: Sequence[str] = ("terminal",),
+        terminal_type: TerminalType | None = None,
+        max_iterations: int | None = None,
+        conversation_id: str | None = None,
+        autotitle: bool | None = None,
+        tags: dict[str, str] | None = None,
+        llm_extra: dict[str, Any] | None = None,
+    ) -> ConversationInfo:
+        """Start a conversation; with ``prompt`` the agent starts running at once.
+
+        ``terminal_type="subprocess"`` makes terminal output deterministic (the default tmux
+        terminal's text varies between runs). The LLM key is sent once and never echoed back.
+        """
+        from openhands_api_agent.api.conversations import start_conversation
+        from openhands_api_agent.models import StartConversationRequest
+
+        llm: dict[str, Any] = {"model": llm_model, **(llm_extra or {})}
+        if llm_base_url is not None:
+            llm["base_url"] = llm_base_url
+        if llm_api_key is not None:
+            llm["api_key"] = llm_api_key.reveal() if isinstance(llm_api_key, Secret) else llm_api_key
+        tool_specs: list[dict[str, Any]] = []
+        for name in tools:
+            spec: dict[str, Any] = {"name": name}
+            if name == "terminal" and terminal_type is not None:
+                spec["params"] = {"terminal_type": terminal_type}
+            tool_specs.append(spec)
+        body: dict[str, Any] = {"agent": {"llm": llm, "tools": tool_specs}, "workspace": {"working_dir": working_dir}}
+        if prompt is not None:
+            body["initial_message"] = {"role": "user", "content": [{"type": "text", "text": prompt}]}
+        for key, value in (("max_iterations", max_iterations), ("conversation_id", conversation_id),
+                           ("autotitle", autotitle), ("tags", tags)):
+            if value is not None:
+                body[key] = value
+        # Not retried: a retry after a lost answer would start a second conversation.
+        return cast("ConversationInfo", self._transport.call(start_conversation, body=StartConversationRequest.from_dict(body), retry=False))
+
+    def get_conversation(self, conversation_id: str) -> ConversationInfo:
+        from openhands_api_agent.api.conversations import get_conversation
+
+        return cast("ConversationInfo", self._transport.call(get_conversation, conversation_id=conversation_id))
+
+    def get_conversations(self, conversation_ids: Sequence[str]) -> list[ConversationInfo | None]:
+        """Several conversations at once, in order; ``None`` where an id is unknown."""
+        from openhands_api_agent.api.conversations import get_conversations_batch
+
+        return cast("list[ConversationInfo | None]", self._transport.call(get_conversations_batch, ids=list(conversation_ids)))
+
+    def search_conversations(
+        self, *, limit: int | None = None, page_id: str | None = None, status: str | None = None, sort_order: str | None = None
+    ) -> ConversationPage:
+        """One page of conversations (newest first by default)."""
+        from openhands_api_agent.api.conversations import search_conversations
+        from openhands_api_agent.types import UNSET
+
+        _check_limit(limit)
+        return cast("ConversationPage", self._transport.call(
+            search_conversations, limit=limit if limit is not None else UNSET, page_id=page_id if page_id else UNSET,
+            status=status if status else UNSET, sort_order=sort_order if sort_order else UNSET,
+        ))
+
+    def iter_conversations(
+        self, *, status: str | None = None, sort_order: str | None = None, page_size: int = C.DEFAULT_PAGE_SIZE, max_items: int | None = None
+    ) -> Pager[ConversationInfo]:
+        """Every conversation, fetching pages lazily."""
+        _check_limit(page_size)
+
+        def fetch(page_id: str | None) -> tuple[Sequence[ConversationInfo], str | None]:
+            page = self.search_conversations(limit=page_size, page_id=page_id, status=status, sort_order=sort_order)
+            return page.items, page.next_page_id if isinstance(page.next_page_id, str) else None
+
+        return Pager(fetch, max_items=max_items)
+
+    def count_conversations(self, status: str | None = None) -> int:
+        from openhands_api_agent.api.conversations import count_conversations
+        from openhands_api_agent.types import UNSET
+
+        return cast(int, self._transport.call(count_conversations, status=status if status else UNSET))
+
+    def delete_conversation(self, conversation_id: str) -> None:
+        from openhands_api_agent.api.conversations import delete_conversation
+
+        self._transport.call(delete_conversation, conversation_id=conversation_id)
+
+    def run(self, conversation_id: str) -> None:
+        """Start or resume the agent loop (ConflictError if it is already running)."""
+        from openhands_api_agent.api.conversations import run_conversation
+
+        self._transport.call(run_conversation, conversation_id=conversation_id, retry=False)
+
+    def pause(self, conversation_id: str) -> None:
+        """Ask the agent to pause; it stops after the step in flight."""
+        from openhands_api_agent.api.conversations import pause_conversation
+
+        self._transport.call(pause_conversation, conversation_id=conversation_id, retry=False)
+
+    def send_message(self, conversation_id: str, text: str, *, run: bool = False) -> None:
+        """Append a user message; ``run=True`` also starts the agent loop."""
+        from openhands_api_agent.api.conversations import send_message
+        from openhands_api_agent.models import SendMessageRequest
+
+        body = SendMessageRequest.from_dict({"role": "user", "content": [{"type": "text", "text": text}], "run": run})
+        self._transport.call(send_message, conversation_id=conversation_id, body=body, retry=False)
+
+    def wait_until_finished(
+        self,
+        conversation_id: str,
+        *,
+        timeout_s: float = C.DEFAULT_WAIT_TIMEOUT_S,
+        on_progress: Callable[[ConversationInfo], None] | None = None,
+        stop_on: Iterable[str] = FINISHED_STATUSES | NEEDS_USER_STATUSES,
+        sleep: Callable[[float], None] | None = None,
+    ) -> ConversationInfo:
+        """Poll the conversation (with backoff) until its execution status is in ``stop_on``.
+
+        By default that is finished/error/stuck, plus paused/waiting_for_confirmation, which never
+        move on without you. Raises :class:`WaitTimeoutError` naming the last status.
+        """
+        stops = frozenset(stop_on)
+        kwargs: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
+        return poll_until(
+            lambda: self.get_conversation(conversation_id),
+            lambda conv: str(conv.execution_status) in stops,
+            timeout_s=timeout_s,
+            describe=lambda conv: f"execution_status={conv.execution_status}",
+            on_progress=on_progress,
+            what=f"conversation {conversation_id}",
+            **kwargs,
+        )
+
+    # --- events -------------------------------------------------------------------------------------
+
+    def search_events(
+        self,
+        conversation_id: str,
+        *,
+        limit: int | None = None,
+        page_id: str | None = None,
+        kind: str | None = None,
+        source: str | None = None,
+        body: str | None = None,
+        sort_order: str | None = None,
+        timestamp_gte: str | None = None,
+        timestamp_lt: str | None = None,
+    ) -> EventPage:
+        """One page of events (oldest first by default; ``kind`` is an event class such as ActionEvent)."""
+        from openhands_api_agent.api.events import search_events
+        from openhands_api_agent.types import UNSET
+
+        _check_limit(limit)
+        args = {"limit": limit, "page_id": page_id, "kind": kind, "source": source, "body": body,
+                "sort_order": sort_order, "timestamp_gte": timestamp_gte, "timestamp_lt": timestamp_lt}
+        return cast("EventPage", self._transport.call(
+            search_events, conversation_id=conversation_id, **{k: (UNSET if v is None else v) for k, v in args.items()}
+        ))
+
+    def iter_events(
+        self,
+        conversation_id: str,
+        *,
+        kind: str | None = None,
+        source: str | None = None,
+        sort_order: str | None = None,
+        page_size: int = C.DEFAULT_PAGE_SIZE,
+        max_items: int | None = None,
+    ) -> Pager[Event]:
+        """Every event, following ``next_page_id`` lazily (one request per page, when reached)."""
+        _check_limit(page_size)
+
+        def fetch(page_id: str | None) -> tuple[Sequence[Event], str | None]:
+            page = self.search_events(conversation_id, limit=page_size, page_id=page_id, kind=kind, source=source, sort_order=sort_order)
+            return page.items, page.next_page_id if isinstance(page.next_page_id, str) else None
+
+        return Pager(fetch, max_items=max_items)
+
+    def count_events(self, conversation_id: str, *, kind: str | None = None, source: str | None = None) -> int:
+        """The server's own count (404 → NotFoundError for an unknown conversation)."""
+        from openhands_api_agent.api.events import count_events
+        from openhands_api_agent.types import UNSET
+
+        return cast(int, self._transport.call(
+            count_events, conversation_id=conversation_id, kind=kind if kind else UNSET, source=source if source else UNSET
+        ))
+
+    def count_events_by_kind(self, conversation_id: str) -> Counter[str]:
+        """Events per ``kind`` (ActionEvent, ObservationEvent ...), read through every page."""
+        return Counter(str(event.kind) for event in self.iter_events(conversation_id))
+
+    def get_event(self, conversation_id: str, event_id: str) -> Event:
+        from openhands_api_agent.api.events import get_event
+
+        return cast("Event", self._transport.call(get_event, conversation_id=conversation_id, event_id=event_id))
+
+    # --- bash ---------------------------------------------------------------------------------------
+
+    def bash(self, command: str, *, cwd: str | None = None, timeout_s: int | None = None) -> BashResult:
+        """Run ``command`` and wait for it. A non-zero exit is returned, not raised.
+
+        When the command outlives ``timeout_s`` (server default 300 s) the server kills it and
+        answers exit code -1 with the output so far: ``timed_out`` is then True.
+        """
+        from openhands_api_agent.api.bash import execute_bash_command
+        from openhands_api_agent.models import ExecuteBashRequest
+
+        if cwd is not None:
+            _require_absolute(cwd)
+        body: dict[str, Any] = {"command": command}
+        if cwd is not None:
+            body["cwd"] = cwd
+        if timeout_s is not None:
+            body["timeout"] = int(timeout_s)
+        # The answer comes when the command ends: allow its whole timeout plus the usual read time.
+        command_timeout = float(timeout_s if timeout_s is not None else 300)
+        http_timeout = httpx.Timeout(command_timeout + C.DEFAULT_TIMEOUT.read, connect=C.DEFAULT_TIMEOUT.connect)  # type: ignore[operator]
+        out = cast("BashOutput", self._transport.call(
+            execute_bash_command, body=ExecuteBashRequest.from_dict(body), retry=False, timeout=http_timeout
+        ))
+        stderr = out.stderr if isinstance(out.stderr, str) else ""
+        exit_code = out.exit_code if isinstance(out.exit_code, int) else None
+        # -1 means "killed on timeout" unless the server itself could not start the command.
+        timed_out = exit_code == -1 and not stderr.startswith("Error executing command")
+        return BashResult(command=command, exit_code=exit_code, stdout=out.stdout if isinstance(out.stdout, str) else "",
+                          stderr=stderr, timed_out=timed_out, raw=out)
+
+    # --- files --------------------------------------------------------------------------------------
+
+    def upload_file(self, source: str | os.PathLike[str] | bytes | IO[bytes], remote_path: str) -> UploadResult:
+        """Write ``source`` (a local path, bytes, or a binary file object) to ``remote_path`` (absolute).
+
+        Parent folders are created; an existing file is overwritten. A local file is streamed.
+        """
+        from openhands_api_agent.api.files import upload_file
+        from openhands_api_agent.models import UploadFileBody
+        from openhands_api_agent.types import File
+
+        _require_absolute(remote_path)
+        name = PurePosixPath(remote_path).name
+        if isinstance(source, bytes | bytearray):
+            import io
+
+            return cast("UploadResult", self._transport.call(
+                upload_file, path=remote_path, body=UploadFileBody(file=File(payload=io.BytesIO(bytes(source)), file_name=name))
+            ))
+        if isinstance(source, str | os.PathLike):
+            with open(source, "rb") as fh:
+                return cast("UploadResult", self._transport.call(
+                    upload_file, path=remote_path, body=UploadFileBody(file=File(payload=fh, file_name=name)), retry=False
+                ))
+        return cast("UploadResult", self._transport.call(
+            upload_file, path=remote_path, body=UploadFileBody(file=File(payload=source, file_name=name)), retry=False
+        ))
+
+    def download_file(self, remote_path: str, local_path: str | os.PathLike[str]) -> int:
+        """Stream ``remote_path`` into ``local_path``; return the number of bytes written.
+
+        The bytes go to a temporary file beside ``local_path`` that is renamed only when the whole
+        body has arrived: on any error (NotFoundError for a missing file ...) no partial file is left.
+        """
+        _require_absolute(remote_path)
+        target = Path(local_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        written = 0
+        try:
+            with os.fdopen(fd, "wb") as out, self._transport.stream("GET", "/api/file/download", params={"path": remote_path}) as response:
+                for chunk in response.iter_bytes(C.DOWNLOAD_CHUNK_BYTES):
+                    out.write(chunk)
+                    written += len(chunk)
+            os.replace(tmp_name, target)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        return written
+
+    def read_file(self, remote_path: str) -> bytes:
+        """The whole content of ``remote_path`` in memory (use :meth:`download_file` for large files)."""
+        from openhands_api_agent.api.files import download_file
+
+        _require_absolute(remote_path)
+        result = self._transport.call(download_file, path=remote_path)
+        return cast(bytes, result.payload.read())

@@ -1,0 +1,144 @@
+"""``openhands-api``: the command line, on the public API only.
+
+Conventions shared by every command group (agent, V1, v0):
+
+* exit 0 on success, 1 when the server or the network fails (one line on stderr with the hint, no
+  traceback), 2 on usage errors (bad arguments, a missing key);
+* ``--json`` prints machine output on stdout; human output otherwise; progress goes to stderr;
+* a key is never printed: JSON output passes through :func:`redact`.
+
+Command groups live in sibling modules, each with ``register(subparsers, common)``; a group whose
+module is absent is simply not offered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any, TextIO
+
+from .._exceptions import ConfigurationError, OpenHandsAPIError
+from .._secret import MASK, scrub
+
+GROUPS = ("agent", "v1", "v0")
+SECRET_KEY_PARTS = ("api_key", "session_key", "token", "secret", "password")
+
+
+def redact(value: Any) -> Any:
+    """Copy of a JSON-like value with every secret-looking field masked (``session_api_key`` ...)."""
+    if isinstance(value, dict):
+        return {
+            k: (MASK if isinstance(k, str) and any(p in k.lower() for p in SECRET_KEY_PARTS) and v not in (None, "") else redact(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    if isinstance(value, str):
+        return scrub(value)
+    return value
+
+
+def to_jsonable(value: Any) -> Any:
+    """Generated models → their raw JSON; lists/dicts recursively; everything else as is."""
+    raw = getattr(value, "raw", None)
+    if raw is not None and not callable(raw):
+        return to_jsonable(dict(raw))
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+@dataclass
+class CLIContext:
+    """What a command handler needs besides its arguments."""
+
+    json_output: bool = False
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+
+    def emit(self, data: Any, human: str | Callable[[], str] | None = None) -> None:
+        """Print ``data`` as JSON with --json, else the human text (or the JSON, indented)."""
+        if self.json_output or human is None:
+            print(json.dumps(redact(to_jsonable(data)), indent=None if self.json_output else 2, default=str), file=self.stdout)
+        else:
+            print(scrub(human() if callable(human) else human), file=self.stdout)
+
+    def progress(self, message: str) -> None:
+        print(scrub(message), file=self.stderr, flush=True)
+
+
+Handler = Callable[[argparse.Namespace, CLIContext], int | None]
+
+
+def common_options() -> argparse.ArgumentParser:
+    """Global options, accepted before or after the command name."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", dest="json_output", action="store_true", default=argparse.SUPPRESS,
+                        help="machine-readable JSON on stdout")
+    common.add_argument("--base-url", default=argparse.SUPPRESS,
+                        help="app server URL (else $OPENHANDS_BASE_URL / $OPENHANDS_APP_BASE, else OpenHands Cloud)")
+    common.add_argument("--api-key", default=argparse.SUPPRESS,
+                        help="app server key (else $OPENHANDS_API_KEY / $OPENHANDS_CLOUD_API_KEY / $OH_API_KEY / key file)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = common_options()
+    parser = argparse.ArgumentParser(
+        prog="openhands-api", parents=[common],
+        description="Typed client for the OpenHands REST APIs (agent server, V1 and V0 app servers).",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for group in GROUPS:
+        try:
+            module = import_module(f".{group}", __package__)
+        except ModuleNotFoundError as exc:  # a command group that is not installed
+            if exc.name != f"{__package__}.{group}":
+                raise
+            continue
+        module.register(subparsers, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return 2
+    ctx = CLIContext(
+        json_output=getattr(args, "json_output", False),
+        base_url=getattr(args, "base_url", None),
+        api_key=getattr(args, "api_key", None),
+    )
+    try:
+        code = handler(args, ctx)
+    except ConfigurationError as exc:
+        print(f"openhands-api: error: {exc}", file=sys.stderr)
+        return 2
+    except OpenHandsAPIError as exc:
+        print(f"openhands-api: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("openhands-api: interrupted", file=sys.stderr)
+        return 130
+    return int(code or 0)
+
+
+def run() -> None:  # console-script entry point
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    run()
