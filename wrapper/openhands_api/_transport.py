@@ -68,7 +68,7 @@ _PARSE_CONTEXT = _ParseContext()
 def backoff_delay(attempt: int, *, rand: Callable[[], float] = random.random) -> float:
     """Delay before retry number ``attempt`` (0-based): 0.5 s, 1 s, 2 s ... capped, with jitter."""
     base = min(C.INITIAL_RETRY_DELAY_S * (2**attempt), C.MAX_RETRY_DELAY_S)
-    return base * (0.75 + 0.25 * rand())
+    return float(base * (0.75 + 0.25 * rand()))
 
 
 def _looks_like_html(response: httpx.Response) -> bool:
@@ -153,9 +153,10 @@ class Transport:
     def request(self, method: str, url: str, *, retry: bool | None = None, **kwargs: Any) -> httpx.Response:
         """Send a request; return the response for 2xx, raise a typed error otherwise.
 
-        ``retry`` forces (True) or forbids (False) retries; by default only idempotent methods are
-        retried on timeouts and 408/5xx. Connection failures and 429 are retried for every method
-        (the server never saw or never processed the request).
+        ``retry`` says whether the call is safe to repeat: None (default) decides by method
+        (GET/PUT/DELETE... yes, POST/PATCH no), True/False override that. A safe call is retried on
+        timeouts, broken connections and 408/5xx. Every call, safe or not, is retried on a refused
+        connection and on 429, where the server did nothing. ``max_retries=0`` turns retries off.
         """
         method = method.upper()
         may_retry = self._should_retry(method, retry)
@@ -173,7 +174,7 @@ class Transport:
                 raise APITimeoutError(f"no answer in time ({type(exc).__name__})", method=method, url=full) from exc
             except httpx.ConnectError as exc:
                 full = self._full_url(url)
-                if retry is not False and attempt < self.max_retries:
+                if attempt < self.max_retries:  # the request never reached the server
                     self._wait(attempt, None, f"{method} {full} could not connect")
                     attempt += 1
                     continue
@@ -189,7 +190,7 @@ class Transport:
             if response.is_success:
                 return response
             if response.status_code in C.RETRYABLE_STATUSES and attempt < self.max_retries:
-                retryable = may_retry or (response.status_code == 429 and retry is not False)
+                retryable = may_retry or response.status_code == 429  # 429: rejected before any work
                 error = error_from_response(response)
                 delay = error.retry_after if isinstance(error, RateLimitError) else None
                 if retryable and (delay is None or delay <= C.MAX_RETRY_AFTER_S):

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, TYPE_CHECKING, Any, Literal, TypeAlias, cast
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Literal, TypeAlias, cast
 
 import httpx
 
@@ -150,6 +150,12 @@ class AgentServerClient:
         from openhands_api_agent.api.server import get_health
 
         return getattr(self._transport.call(get_health), "status", None) == "ok"
+
+    def is_ready(self) -> bool:
+        """True when ``/ready`` answers ready: the server accepts conversations (no key needed)."""
+        from openhands_api_agent.api.server import get_ready
+
+        return getattr(self._transport.call(get_ready), "status", None) == "ready"
 
     # --- conversations ------------------------------------------------------------------------------
 
@@ -311,10 +317,10 @@ class AgentServerClient:
         from openhands_api_agent.types import UNSET
 
         _check_limit(limit)
-        args = {"limit": limit, "page_id": page_id, "kind": kind, "source": source, "body": body,
+        args: dict[str, Any] = {"limit": limit, "page_id": page_id, "kind": kind, "source": source, "body": body,
                 "sort_order": sort_order, "timestamp_gte": timestamp_gte, "timestamp_lt": timestamp_lt}
         return cast("EventPage", self._transport.call(
-            search_events, conversation_id=conversation_id, **{k: (UNSET if v is None else v) for k, v in args.items()}
+            search_events, conversation_id=conversation_id, **{k: (UNSET if v is None else v) for k, v in args.items()}  # type: ignore[arg-type]
         ))
 
     def iter_events(
@@ -410,7 +416,7 @@ class AgentServerClient:
                     upload_file, path=remote_path, body=UploadFileBody(file=File(payload=fh, file_name=name)), retry=False
                 ))
         return cast("UploadResult", self._transport.call(
-            upload_file, path=remote_path, body=UploadFileBody(file=File(payload=source, file_name=name)), retry=False
+            upload_file, path=remote_path, body=UploadFileBody(file=File(payload=cast("BinaryIO", source), file_name=name)), retry=False
         ))
 
     def download_file(self, remote_path: str, local_path: str | os.PathLike[str]) -> int:

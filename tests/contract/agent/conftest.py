@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
-
 from openhands_api import AgentServerClient
+
 from tests.conftest import CANONICAL_URL, is_live
 
 # What a fake LLM key looks like in request bodies (scrubbed anyway); not a secret.

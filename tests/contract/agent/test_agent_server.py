@@ -11,8 +11,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from openhands_api import (
+    FINISHED_STATUSES,
     AgentServerClient,
     AuthenticationError,
     BadRequestError,
@@ -45,6 +45,7 @@ def test_server_info_and_health(agent: AgentServerClient) -> None:
     assert info.uptime >= 0
     assert "version" in info.raw
     assert agent.is_alive() is True
+    assert agent.is_ready() is True
 
 
 def test_conversation_runs_to_finished_and_its_events_read_back(agent: AgentServerClient, start_hello) -> None:  # type: ignore[no-untyped-def]
@@ -105,6 +106,11 @@ def test_send_message_pause_and_run(agent: AgentServerClient, start_hello) -> No
     assert agent.get_conversation(conv.id).execution_status == "idle"
     agent.pause(conv.id)
     assert agent.wait_until_finished(conv.id, timeout_s=60, stop_on={"paused"}).execution_status == "paused"
+    # run resumes the loop; the fake LLM answers the new message and finishes again.
+    agent.run(conv.id)
+    resumed = agent.wait_until_finished(conv.id, timeout_s=120, stop_on=FINISHED_STATUSES)
+    assert resumed.execution_status == "finished"
+    assert agent.count_events(conv.id, kind="ActionEvent") == 4  # two more steps: echo hello, finish
     agent.delete_conversation(conv.id)
 
 

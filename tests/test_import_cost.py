@@ -1,0 +1,35 @@
+"""Users import this in large codebases: importing it must not pull in what they did not ask for."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+
+def loaded_after(code: str) -> dict[str, int | bool]:
+    probe = (
+        f"import sys\n{code}\n"
+        "import json\n"
+        "mods = list(sys.modules)\n"
+        "print(json.dumps({'httpx': 'httpx' in sys.modules,"
+        " 'models': sum(m.startswith('openhands_api_agent.models.') for m in mods),"
+        " 'openhands': any(m == 'openhands' or m.startswith('openhands.') for m in mods)}))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def test_import_openhands_api_loads_no_http_stack_and_no_models() -> None:
+    assert loaded_after("import openhands_api") == {"httpx": False, "models": 0, "openhands": False}
+
+
+def test_the_agent_client_loads_only_the_models_it_uses() -> None:
+    loaded = loaded_after("from openhands_api import AgentServerClient")
+    assert loaded["httpx"] is True and loaded["openhands"] is False
+    assert loaded["models"] == 0  # endpoint modules (and their models) load on first call
+
+
+def test_one_generated_endpoint_loads_a_handful_of_models_not_all() -> None:
+    loaded = loaded_after("import openhands_api_agent.api.events.search_events")
+    assert 0 < int(loaded["models"]) <= 8

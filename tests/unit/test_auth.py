@@ -1,0 +1,90 @@
+"""Key discovery order, masking, and header schemes."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from pathlib import Path
+
+import httpx
+import pytest
+from openhands_api import ConfigurationError, Secret, discover_app_credentials
+from openhands_api._auth import BearerAuth, SessionKeyAuth, session_key_from
+
+KEY = "app-key-abcdefghijklmnop"
+
+
+def test_secret_is_masked_everywhere_and_cannot_be_pickled() -> None:
+    secret = Secret(KEY)
+    assert KEY not in repr(secret) and KEY not in str(secret) and KEY not in f"{secret}"
+    assert secret.reveal() == KEY
+    with pytest.raises(TypeError):
+        pickle.dumps(secret)
+    with pytest.raises(ValueError):
+        Secret("   ")
+
+
+def test_log_records_of_the_package_are_scrubbed(caplog: pytest.LogCaptureFixture) -> None:
+    secret = Secret(KEY)
+    with caplog.at_level(logging.DEBUG, logger="openhands_api"):
+        logging.getLogger("openhands_api").warning("sending %s", secret.reveal())
+    assert KEY not in caplog.text and "**********" in caplog.text
+
+
+def test_session_key_argument_then_environment() -> None:
+    assert session_key_from("arg-key", env={"OH_SESSION_API_KEY": "env-key"}).reveal() == "arg-key"
+    assert session_key_from(None, env={"OH_SESSION_API_KEY": "env-key"}).reveal() == "env-key"
+    with pytest.raises(ConfigurationError) as err:
+        session_key_from(None, env={})
+    assert "session_key" in str(err.value) and "OH_SESSION_API_KEY" in str(err.value)
+    with pytest.raises(ConfigurationError):
+        session_key_from("  ", env={"OH_SESSION_API_KEY": "env-key"})  # explicit but empty: no fall-through
+
+
+def test_discovery_order_argument_env_then_files(tmp_path: Path) -> None:
+    env = {"OPENHANDS_API_KEY": "k1", "OPENHANDS_CLOUD_API_KEY": "k2", "OH_API_KEY": "k3"}
+    assert discover_app_credentials("k0", env=env).key_source == "argument api_key"
+    assert discover_app_credentials(env=env).key_source == "environment OPENHANDS_API_KEY"
+    assert discover_app_credentials(env={"OH_API_KEY": "k3"}).key.reveal() == "k3"  # type: ignore[union-attr]
+    key_file = tmp_path / "api_key.txt"
+    key_file.write_text("file-key\n")
+    found = discover_app_credentials(env={}, key_files=[tmp_path / "missing", key_file])
+    assert found.key.reveal() == "file-key" and found.key_source == f"file {key_file}"  # type: ignore[union-attr]
+    by_env_file = discover_app_credentials(env={"OPENHANDS_API_KEY_FILE": str(key_file)}, key_files=[])
+    assert by_env_file.key_source == f"file {key_file}"
+
+
+def test_discovery_failure_lists_every_place_looked_at(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError) as err:
+        discover_app_credentials(env={}, key_files=[tmp_path / "a", tmp_path / "b"])
+    text = str(err.value)
+    for place in ("argument api_key", "OPENHANDS_API_KEY", "OPENHANDS_CLOUD_API_KEY", "OH_API_KEY", str(tmp_path / "a"), str(tmp_path / "b")):
+        assert place in text
+
+
+def test_base_url_and_scheme() -> None:
+    cloud = discover_app_credentials("k", env={})
+    assert (cloud.base_url, cloud.scheme, cloud.base_url_source) == ("https://app.all-hands.dev", "bearer", "default")
+    assert isinstance(cloud.auth(), BearerAuth)
+    local = discover_app_credentials("k", env={"OPENHANDS_APP_BASE": "http://127.0.0.1:3000/"})
+    assert (local.base_url, local.scheme) == ("http://127.0.0.1:3000", "session-key")
+    assert isinstance(local.auth(), SessionKeyAuth)
+    forced = discover_app_credentials("k", "http://localhost:3000", "bearer", env={})
+    assert forced.scheme == "bearer"
+    assert discover_app_credentials(env={"OPENHANDS_BASE_URL": "https://a", "OPENHANDS_APP_BASE": "https://b"}, api_key="k").base_url == "https://a"
+    # A local OSS server without SESSION_API_KEY needs no key at all.
+    assert discover_app_credentials(base_url="http://127.0.0.1:3000", env={}, key_files=[]).auth() is None
+    assert KEY not in repr(discover_app_credentials(KEY, env={}))
+    with pytest.raises(ConfigurationError):
+        discover_app_credentials("k", "ftp://x", env={})
+    with pytest.raises(ConfigurationError):
+        discover_app_credentials("k", env={"OPENHANDS_AUTH_SCHEME": "basic"})
+
+
+@pytest.mark.parametrize(("auth", "header", "value"), [(BearerAuth(KEY), "authorization", f"Bearer {KEY}"), (SessionKeyAuth(KEY), "x-session-api-key", KEY)])
+def test_auth_headers(auth: httpx.Auth, header: str, value: str) -> None:
+    seen = []
+    with httpx.Client(auth=auth, transport=httpx.MockTransport(lambda r: seen.append(r) or httpx.Response(200))) as client:
+        client.get("http://x.test/")
+    assert seen[0].headers[header] == value
+    assert KEY not in repr(auth)
