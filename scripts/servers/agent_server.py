@@ -18,12 +18,12 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import kit  # noqa: E402
+import kit
 
 # 1.58.1+ require certifi>=2026.10.19, which the package registry here does not have; the agent
 # server declares sdk/tools unpinned, so all three are pinned together.

@@ -29,8 +29,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVERS_DIR = Path(os.environ.get("OPENHANDS_API_SERVERS_DIR", REPO_ROOT / ".servers"))
@@ -204,7 +204,7 @@ def _tail(path: Path | None, lines: int = 40) -> str:
 
 # --- processes ----------------------------------------------------------------------------------
 
-_LIVE: list["ServerProcess"] = []
+_LIVE: list[ServerProcess] = []
 
 
 class ServerProcess:
