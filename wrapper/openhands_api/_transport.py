@@ -71,6 +71,18 @@ def backoff_delay(attempt: int, *, rand: Callable[[], float] = random.random) ->
     return float(base * (0.75 + 0.25 * rand()))
 
 
+def _transport_failure(exc: httpx.TransportError, method: str, url: str, may_retry: bool) -> tuple[APIConnectionError, bool]:
+    """The typed error for a failed exchange, and whether repeating the request is safe."""
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        # The request never reached the server: safe to repeat whatever the method.
+        return APIConnectionError(f"cannot connect: {exc or type(exc).__name__}", method=method, url=url), True
+    if isinstance(exc, httpx.TimeoutException):
+        # A write timeout may have left half a body on the server: never repeated.
+        retryable = may_retry and not isinstance(exc, httpx.WriteTimeout)
+        return APITimeoutError(f"no answer in time ({type(exc).__name__})", method=method, url=url), retryable
+    return APIConnectionError(f"connection failed: {type(exc).__name__}: {exc}", method=method, url=url), may_retry
+
+
 def _looks_like_html(response: httpx.Response) -> bool:
     if "html" in response.headers.get("content-type", ""):
         return True
@@ -165,39 +177,25 @@ class Transport:
             started = time.monotonic()
             try:
                 response = self._client.request(method, url, **kwargs)
-            except httpx.TimeoutException as exc:
-                full = self._full_url(url)
-                if may_retry and attempt < self.max_retries and not isinstance(exc, httpx.WriteTimeout):
-                    self._wait(attempt, None, f"{method} {full} timed out")
-                    attempt += 1
-                    continue
-                raise APITimeoutError(f"no answer in time ({type(exc).__name__})", method=method, url=full) from exc
-            except httpx.ConnectError as exc:
-                full = self._full_url(url)
-                if attempt < self.max_retries:  # the request never reached the server
-                    self._wait(attempt, None, f"{method} {full} could not connect")
-                    attempt += 1
-                    continue
-                raise APIConnectionError(f"cannot connect: {exc}", method=method, url=full) from exc
             except httpx.TransportError as exc:
-                full = self._full_url(url)
-                if may_retry and attempt < self.max_retries:
-                    self._wait(attempt, None, f"{method} {full} failed: {exc}")
+                error, retryable = _transport_failure(exc, method, self._full_url(url), may_retry)
+                if retryable and attempt < self.max_retries:
+                    self._wait(attempt, None, f"{method} {error.url}: {error.message}")
                     attempt += 1
                     continue
-                raise APIConnectionError(f"connection failed: {type(exc).__name__}: {exc}", method=method, url=full) from exc
+                raise error from exc
             logger.debug("%s %s -> %s in %.3f s", method, response.request.url, response.status_code, time.monotonic() - started)
             if response.is_success:
                 return response
             if response.status_code in C.RETRYABLE_STATUSES and attempt < self.max_retries:
                 retryable = may_retry or response.status_code == 429  # 429: rejected before any work
-                error = error_from_response(response)
-                delay = error.retry_after if isinstance(error, RateLimitError) else None
+                status_error = error_from_response(response)
+                delay = status_error.retry_after if isinstance(status_error, RateLimitError) else None
                 if retryable and (delay is None or delay <= C.MAX_RETRY_AFTER_S):
                     self._wait(attempt, delay, f"{method} {response.request.url} answered {response.status_code}")
                     attempt += 1
                     continue
-                raise error
+                raise status_error
             raise error_from_response(response)
 
     def _full_url(self, url: str) -> str:
