@@ -88,3 +88,17 @@ def test_auth_headers(auth: httpx.Auth, header: str, value: str) -> None:
         client.get("http://x.test/")
     assert seen[0].headers[header] == value
     assert KEY not in repr(auth)
+
+
+def test_an_equal_secret_stays_scrubbed_after_its_twin_is_collected() -> None:
+    import gc
+
+    from openhands_api._secret import scrub
+
+    first = Secret(KEY)
+    second = Secret(KEY)
+    assert first == second
+    del first
+    gc.collect()
+    assert KEY not in scrub(f"leaked {KEY}")
+    assert second.reveal() == KEY

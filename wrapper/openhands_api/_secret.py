@@ -4,13 +4,16 @@ print a mask instead of the value."""
 from __future__ import annotations
 
 import hmac
+import logging
 import weakref
 from typing import Final
 
 MASK: Final = "**********"
 
 # Every live secret, so log filters and error messages can scrub values that slipped into text.
-_LIVE: weakref.WeakSet[Secret] = weakref.WeakSet()
+# Keyed by identity, not by value: Secrets compare by value, and in a WeakSet a second, equal
+# Secret would share the first one's entry and vanish from it when the first is collected.
+_LIVE: weakref.WeakValueDictionary[int, Secret] = weakref.WeakValueDictionary()
 
 
 class Secret:
@@ -22,7 +25,7 @@ class Secret:
         if not isinstance(value, str) or not value.strip():
             raise ValueError("a secret must be a non-empty string")
         self._value = value.strip()
-        _LIVE.add(self)
+        _LIVE[id(self)] = self
 
     def reveal(self) -> str:
         return self._value
@@ -46,7 +49,28 @@ class Secret:
 
 def scrub(text: str) -> str:
     """Replace every live secret value found in ``text`` with the mask."""
-    for secret in list(_LIVE):
+    for secret in list(_LIVE.values()):
         if secret._value in text:
             text = text.replace(secret._value, MASK)
     return text
+
+
+class RedactSecrets(logging.Filter):
+    """Scrub live secret values from every record of the ``openhands_api`` logger.
+
+    Defence in depth: nothing in this package logs headers or keys, but a message built by a
+    caller, or an exception text, might hold one. Installed when this module is imported, which
+    happens before any key can exist.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = scrub(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+_logger = logging.getLogger("openhands_api")
+_logger.addFilter(RedactSecrets())
+_logger.addHandler(logging.NullHandler())

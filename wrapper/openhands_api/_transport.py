@@ -35,25 +35,9 @@ from ._exceptions import (
     UnexpectedContentError,
     error_from_response,
 )
-from ._secret import MASK, scrub
+from ._secret import MASK
 
 logger = logging.getLogger("openhands_api")
-
-
-class _RedactSecrets(logging.Filter):
-    """Scrub live secret values from every record of this package's logger (defence in depth:
-    nothing here logs headers, but a message built by a caller might hold a key)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = scrub(message)
-        if clean != message:
-            record.msg, record.args = clean, None
-        return True
-
-
-logger.addFilter(_RedactSecrets())
-logger.addHandler(logging.NullHandler())
 
 
 class _ParseContext:
