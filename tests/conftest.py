@@ -125,6 +125,16 @@ def vcr_config() -> dict[str, Any]:
     }
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``live`` need a real server: skipped when replaying (``make test``)."""
+    if is_live(config):
+        return
+    skip = pytest.mark.skip(reason="live only: runs under `make test-live` / `make record` against a real local server")
+    for item in items:
+        if item.get_closest_marker("live") is not None:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def live(request: pytest.FixtureRequest) -> bool:
     return is_live(request.config)

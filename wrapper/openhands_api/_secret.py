@@ -47,10 +47,15 @@ class Secret:
         raise TypeError("Secret values cannot be pickled")
 
 
+# Shorter values are still masked in repr/str, but not hunted in free text: scrubbing a 5-letter
+# key such as "wrong" would mangle ordinary words in messages ("the key is missing or **********").
+MIN_SCRUB_LENGTH = 8
+
+
 def scrub(text: str) -> str:
-    """Replace every live secret value found in ``text`` with the mask."""
+    """Replace every live secret value (of at least MIN_SCRUB_LENGTH characters) found in ``text``."""
     for secret in list(_LIVE.values()):
-        if secret._value in text:
+        if len(secret._value) >= MIN_SCRUB_LENGTH and secret._value in text:
             text = text.replace(secret._value, MASK)
     return text
 

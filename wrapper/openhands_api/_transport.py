@@ -40,6 +40,34 @@ from ._secret import MASK
 logger = logging.getLogger("openhands_api")
 
 
+class FreshPoolAfterCrash(httpx.BaseTransport):
+    """The default HTTP transport: a pooled ``httpx.HTTPTransport`` renewed after a server crash.
+
+    When an OpenHands server (uvicorn) hits an unhandled exception it answers 500 ``text/plain``
+    "Internal Server Error" and then closes the socket *without* ``Connection: close``, so httpx
+    keeps the dead connection pooled and the next, unrelated request fails with "Connection reset
+    by peer" (measured on the V0 server 1.6.0 after a bad page cursor and after a create with a
+    repository but no git token). After such a response the pool is swapped for a fresh one before
+    the next request; the old pool is closed then, once the crash response has been read.
+    """
+
+    def __init__(self) -> None:
+        self._inner = httpx.HTTPTransport()
+        self._stale = False
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self._stale:
+            old, self._inner, self._stale = self._inner, httpx.HTTPTransport(), False
+            old.close()
+        response = self._inner.handle_request(request)
+        if response.status_code >= 500 and "json" not in response.headers.get("content-type", ""):
+            self._stale = True
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
 class _ParseContext:
     """Stands in for the generated client where generated parsers only read this flag."""
 
@@ -122,7 +150,7 @@ class Transport:
             auth=auth,
             timeout=C.DEFAULT_TIMEOUT if timeout is None else timeout,
             headers={"User-Agent": C.USER_AGENT, **(headers or {})},
-            transport=http_transport,
+            transport=http_transport if http_transport is not None else FreshPoolAfterCrash(),
             follow_redirects=False,
         )
 
