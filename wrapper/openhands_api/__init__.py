@@ -72,7 +72,17 @@ def _register(name: str, module: str) -> None:
     _EXPORTS.setdefault(name, module)
 
 
-for _name, _module in (("OpenHandsV1", ".v1"), ("OpenHandsV1API", ".v1"), ("V0Client", ".v0"), ("OpenHandsAPI", ".v0")):
+for _name, _module in (
+    ("OpenHandsV1", ".v1"),
+    ("OpenHandsV1API", ".v1"),
+    ("StartTaskFailedError", ".v1"),
+    ("ResolverError", ".v1_resolver"),
+    ("ResolvedAgentServer", ".v1_resolver"),
+    ("EventCount", ".v1_counting"),
+    ("EventCountError", ".v1_counting"),
+    ("V0Client", ".v0"),
+    ("OpenHandsAPI", ".v0"),
+):
     _register(_name, _module)
 
 

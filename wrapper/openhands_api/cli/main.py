@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,14 +27,15 @@ from .._exceptions import ConfigurationError, OpenHandsAPIError
 from .._secret import MASK, scrub
 
 GROUPS = ("agent", "v1", "v0")
-SECRET_KEY_PARTS = ("api_key", "session_key", "token", "secret", "password")
+# Field names whose values are credentials. Anchored at the end: `accumulated_token_usage` is a count.
+SECRET_FIELD = re.compile(r"(api_key|session_key|secret|token|password)$", re.I)
 
 
 def redact(value: Any) -> Any:
     """Copy of a JSON-like value with every secret-looking field masked (``session_api_key`` ...)."""
     if isinstance(value, dict):
         return {
-            k: (MASK if isinstance(k, str) and any(p in k.lower() for p in SECRET_KEY_PARTS) and v not in (None, "") else redact(v))
+            k: (MASK if isinstance(k, str) and SECRET_FIELD.search(k) and v not in (None, "") else redact(v))
             for k, v in value.items()
         }
     if isinstance(value, list):
