@@ -5,12 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, TypeVar
 
-from ._exceptions import UnexpectedContentError
+from . import _constants as C
+from ._exceptions import InvalidArgumentError, UnexpectedContentError
 
 T = TypeVar("T")
 
 # fetch(page_id) -> (items of that page, next_page_id or None)
 FetchPage = Callable[[str | None], tuple[Sequence[T], str | None]]
+
+
+def check_limit(limit: int | None, maximum: int = C.MAX_PAGE_SIZE) -> None:
+    """Refuse a page size the servers reject (1..100), before any request is sent."""
+    if limit is not None and not 1 <= limit <= maximum:
+        raise InvalidArgumentError(f"limit must be between 1 and {maximum}, got {limit}")
+
+
+def next_cursor(value: object) -> str | None:
+    """A page's ``next_page_id`` as a cursor: a non-empty string, else None (null, absent, "")."""
+    return value if isinstance(value, str) and value else None
 
 
 class Pager(Generic[T]):

@@ -245,8 +245,11 @@ class Transport:
 
         The generated ``_get_kwargs`` builds method, URL, query and body from the spec; the generated
         ``_parse_response`` turns a 2xx body into the spec's model (whose ``.raw`` keeps the JSON).
+        Keyword arguments that are None are left out (the endpoint's default applies).
         """
-        request_kwargs: dict[str, Any] = endpoint._get_kwargs(**kwargs)
+        # None means "not given": the generated functions default every optional parameter to their
+        # own UNSET sentinel, so dropping None here spares callers from importing each package's UNSET.
+        request_kwargs: dict[str, Any] = endpoint._get_kwargs(**{k: v for k, v in kwargs.items() if v is not None})
         method = request_kwargs.pop("method")
         url = request_kwargs.pop("url")
         if timeout is not None:

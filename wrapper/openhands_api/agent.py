@@ -28,7 +28,7 @@ import httpx
 from . import _constants as C
 from ._auth import SessionKeyAuth, session_key_from
 from ._exceptions import InvalidArgumentError
-from ._pagination import Pager
+from ._pagination import Pager, check_limit, next_cursor
 from ._polling import poll_until
 from ._secret import MASK, Secret
 from ._transport import Transport
@@ -94,11 +94,6 @@ def _require_absolute(path: str) -> str:
             hint="the agent server only accepts absolute paths, e.g. /workspace/file.txt",
         )
     return path
-
-
-def _check_limit(limit: int | None) -> None:
-    if limit is not None and not 1 <= limit <= C.MAX_PAGE_SIZE:
-        raise InvalidArgumentError(f"limit must be between 1 and {C.MAX_PAGE_SIZE}, got {limit}")
 
 
 class AgentServerClient:
@@ -220,31 +215,28 @@ class AgentServerClient:
     ) -> ConversationPage:
         """One page of conversations (newest first by default)."""
         from openhands_api_agent.api.conversations import search_conversations
-        from openhands_api_agent.types import UNSET
 
-        _check_limit(limit)
+        check_limit(limit)
         return cast("ConversationPage", self._transport.call(
-            search_conversations, limit=limit if limit is not None else UNSET, page_id=page_id if page_id else UNSET,
-            status=status if status else UNSET, sort_order=sort_order if sort_order else UNSET,
+            search_conversations, limit=limit, page_id=page_id or None, status=status, sort_order=sort_order
         ))
 
     def iter_conversations(
         self, *, status: str | None = None, sort_order: str | None = None, page_size: int = C.DEFAULT_PAGE_SIZE, max_items: int | None = None
     ) -> Pager[ConversationInfo]:
         """Every conversation, fetching pages lazily."""
-        _check_limit(page_size)
+        check_limit(page_size)
 
         def fetch(page_id: str | None) -> tuple[Sequence[ConversationInfo], str | None]:
             page = self.search_conversations(limit=page_size, page_id=page_id, status=status, sort_order=sort_order)
-            return page.items, page.next_page_id if isinstance(page.next_page_id, str) else None
+            return page.items, next_cursor(page.next_page_id)
 
         return Pager(fetch, max_items=max_items)
 
     def count_conversations(self, status: str | None = None) -> int:
         from openhands_api_agent.api.conversations import count_conversations
-        from openhands_api_agent.types import UNSET
 
-        return cast(int, self._transport.call(count_conversations, status=status if status else UNSET))
+        return cast(int, self._transport.call(count_conversations, status=status))
 
     def delete_conversation(self, conversation_id: str) -> None:
         from openhands_api_agent.api.conversations import delete_conversation
@@ -314,13 +306,11 @@ class AgentServerClient:
     ) -> EventPage:
         """One page of events (oldest first by default; ``kind`` is an event class such as ActionEvent)."""
         from openhands_api_agent.api.events import search_events
-        from openhands_api_agent.types import UNSET
 
-        _check_limit(limit)
-        args: dict[str, Any] = {"limit": limit, "page_id": page_id, "kind": kind, "source": source, "body": body,
-                "sort_order": sort_order, "timestamp_gte": timestamp_gte, "timestamp_lt": timestamp_lt}
+        check_limit(limit)
         return cast("EventPage", self._transport.call(
-            search_events, conversation_id=conversation_id, **{k: (UNSET if v is None else v) for k, v in args.items()}  # type: ignore[arg-type]
+            search_events, conversation_id=conversation_id, limit=limit, page_id=page_id, kind=kind, source=source,
+            body=body, sort_order=sort_order, timestamp_gte=timestamp_gte, timestamp_lt=timestamp_lt,
         ))
 
     def iter_events(
@@ -334,22 +324,19 @@ class AgentServerClient:
         max_items: int | None = None,
     ) -> Pager[Event]:
         """Every event, following ``next_page_id`` lazily (one request per page, when reached)."""
-        _check_limit(page_size)
+        check_limit(page_size)
 
         def fetch(page_id: str | None) -> tuple[Sequence[Event], str | None]:
             page = self.search_events(conversation_id, limit=page_size, page_id=page_id, kind=kind, source=source, sort_order=sort_order)
-            return page.items, page.next_page_id if isinstance(page.next_page_id, str) else None
+            return page.items, next_cursor(page.next_page_id)
 
         return Pager(fetch, max_items=max_items)
 
     def count_events(self, conversation_id: str, *, kind: str | None = None, source: str | None = None) -> int:
         """The server's own count (404 → NotFoundError for an unknown conversation)."""
         from openhands_api_agent.api.events import count_events
-        from openhands_api_agent.types import UNSET
 
-        return cast(int, self._transport.call(
-            count_events, conversation_id=conversation_id, kind=kind if kind else UNSET, source=source if source else UNSET
-        ))
+        return cast(int, self._transport.call(count_events, conversation_id=conversation_id, kind=kind, source=source))
 
     def count_events_by_kind(self, conversation_id: str) -> Counter[str]:
         """Events per ``kind`` (ActionEvent, ObservationEvent ...), read through every page."""

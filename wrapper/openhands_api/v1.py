@@ -53,7 +53,7 @@ from ._exceptions import (
     UnexpectedContentError,
     WaitTimeoutError,
 )
-from ._pagination import Pager
+from ._pagination import Pager, check_limit, next_cursor
 from ._polling import poll_until
 from ._secret import MASK, Secret
 from ._transport import Transport
@@ -174,17 +174,6 @@ def opt(value: Any) -> Any:
     from openhands_api_v1.types import Unset
 
     return None if value is None or isinstance(value, Unset) else value
-
-
-def _unset_if_none(**kwargs: Any) -> dict[str, Any]:
-    from openhands_api_v1.types import UNSET
-
-    return {k: (UNSET if v is None else v) for k, v in kwargs.items()}
-
-
-def _check_limit(limit: int | None) -> None:
-    if limit is not None and not 1 <= limit <= C.MAX_PAGE_SIZE:
-        raise InvalidArgumentError(f"limit must be between 1 and {C.MAX_PAGE_SIZE}, got {limit}")
 
 
 def _typed_items(items: Sequence[Any], cls_name: str, response_hint: str) -> list[Any]:
@@ -490,18 +479,18 @@ class OpenHandsV1:
                            conversation_id: str | None = None, sort_order: str | None = None) -> AppConversationStartTaskPage:
         from openhands_api_v1.api.start_tasks import search_start_tasks
 
-        _check_limit(limit)
-        return cast("AppConversationStartTaskPage", self._call(search_start_tasks, **_unset_if_none(
-            limit=limit, page_id=page_id, conversation_id_eq=conversation_id, sort_order=sort_order)))
+        check_limit(limit)
+        return cast("AppConversationStartTaskPage", self._call(search_start_tasks,
+            limit=limit, page_id=page_id, conversation_id_eq=conversation_id, sort_order=sort_order))
 
     def iter_start_tasks(self, *, conversation_id: str | None = None, sort_order: str | None = None,
                          page_size: int = C.DEFAULT_PAGE_SIZE, max_items: int | None = None) -> Pager[AppConversationStartTask]:
-        _check_limit(page_size)
+        check_limit(page_size)
 
         def fetch(page_id: str | None) -> tuple[Sequence[AppConversationStartTask], str | None]:
             page = self.search_start_tasks(limit=page_size, page_id=page_id, conversation_id=conversation_id,
                                            sort_order=sort_order)
-            return page.items, opt(page.next_page_id)
+            return page.items, next_cursor(page.next_page_id)
 
         return Pager(fetch, max_items=max_items)
 
@@ -679,20 +668,20 @@ class OpenHandsV1:
         """One page of conversations, newest first."""
         from openhands_api_v1.api.app_conversations import search_app_conversations
 
-        _check_limit(limit)
-        return cast("AppConversationPage", self._call(search_app_conversations, **_unset_if_none(
+        check_limit(limit)
+        return cast("AppConversationPage", self._call(search_app_conversations,
             limit=limit, page_id=page_id, title_contains=title_contains, sandbox_id_eq=sandbox_id,
-            include_sub_conversations=include_sub_conversations)))
+            include_sub_conversations=include_sub_conversations))
 
     def iter_conversations(self, *, title_contains: str | None = None, sandbox_id: str | None = None,
                            page_size: int = C.DEFAULT_PAGE_SIZE, max_items: int | None = None) -> Pager[AppConversation]:
         """Every conversation, newest first, fetching pages lazily."""
-        _check_limit(page_size)
+        check_limit(page_size)
 
         def fetch(page_id: str | None) -> tuple[Sequence[AppConversation], str | None]:
             page = self.search_conversations(limit=page_size, page_id=page_id, title_contains=title_contains,
                                              sandbox_id=sandbox_id)
-            return page.items, opt(page.next_page_id)
+            return page.items, next_cursor(page.next_page_id)
 
         return Pager(fetch, max_items=max_items)
 
@@ -758,22 +747,22 @@ class OpenHandsV1:
         from openhands_api_v1.api.events import search_events
 
         check_conversation_id(conversation_id)
-        _check_limit(limit)
-        return cast("EventPage", self._call(search_events, conversation_id=conversation_id, **_unset_if_none(
+        check_limit(limit)
+        return cast("EventPage", self._call(search_events, conversation_id=conversation_id,
             limit=limit, page_id=page_id, kind_eq=kind, sort_order=sort_order, timestamp_gte=timestamp_gte,
-            timestamp_lt=timestamp_lt)))
+            timestamp_lt=timestamp_lt))
 
     def iter_events(self, conversation_id: str, *, kind: str | None = None, sort_order: str | None = None,
                     page_size: int = C.DEFAULT_PAGE_SIZE, max_items: int | None = None,
                     check_exists: bool = True) -> Pager[Event]:
         """Every stored event of an existing conversation (NotFoundError otherwise), pages fetched lazily."""
-        _check_limit(page_size)
+        check_limit(page_size)
         if check_exists:
             self.get_conversation(conversation_id)
 
         def fetch(page_id: str | None) -> tuple[Sequence[Event], str | None]:
             page = self.search_events(conversation_id, limit=page_size, page_id=page_id, kind=kind, sort_order=sort_order)
-            return page.items, opt(page.next_page_id)
+            return page.items, next_cursor(page.next_page_id)
 
         return Pager(fetch, max_items=max_items)
 
@@ -782,7 +771,7 @@ class OpenHandsV1:
         from openhands_api_v1.api.events import count_events as count_events_endpoint
 
         check_conversation_id(conversation_id)
-        return cast(int, self._call(count_events_endpoint, conversation_id=conversation_id, **_unset_if_none(kind_eq=kind)))
+        return cast(int, self._call(count_events_endpoint, conversation_id=conversation_id, kind_eq=kind))
 
     def count_events(self, conversation_id: str, *, source: CountSource | None = None,
                      resume_paused: bool = False) -> EventCount:
@@ -805,15 +794,15 @@ class OpenHandsV1:
     def search_sandboxes(self, *, limit: int | None = None, page_id: str | None = None) -> SandboxPage:
         from openhands_api_v1.api.sandboxes import search_sandboxes
 
-        _check_limit(limit)
-        return cast("SandboxPage", self._call(search_sandboxes, **_unset_if_none(limit=limit, page_id=page_id)))
+        check_limit(limit)
+        return cast("SandboxPage", self._call(search_sandboxes, limit=limit, page_id=page_id))
 
     def iter_sandboxes(self, *, page_size: int = C.DEFAULT_PAGE_SIZE, max_items: int | None = None) -> Pager[SandboxInfo]:
-        _check_limit(page_size)
+        check_limit(page_size)
 
         def fetch(page_id: str | None) -> tuple[Sequence[SandboxInfo], str | None]:
             page = self.search_sandboxes(limit=page_size, page_id=page_id)
-            return page.items, opt(page.next_page_id)
+            return page.items, next_cursor(page.next_page_id)
 
         return Pager(fetch, max_items=max_items)
 
@@ -872,15 +861,15 @@ class OpenHandsV1:
     def search_sandbox_specs(self, *, limit: int | None = None, page_id: str | None = None) -> SandboxSpecPage:
         from openhands_api_v1.api.sandboxes import search_sandbox_specs
 
-        _check_limit(limit)
-        return cast("SandboxSpecPage", self._call(search_sandbox_specs, **_unset_if_none(limit=limit, page_id=page_id)))
+        check_limit(limit)
+        return cast("SandboxSpecPage", self._call(search_sandbox_specs, limit=limit, page_id=page_id))
 
     def iter_sandbox_specs(self, *, page_size: int = C.DEFAULT_PAGE_SIZE, max_items: int | None = None) -> Pager[SandboxSpecInfo]:
-        _check_limit(page_size)
+        check_limit(page_size)
 
         def fetch(page_id: str | None) -> tuple[Sequence[SandboxSpecInfo], str | None]:
             page = self.search_sandbox_specs(limit=page_size, page_id=page_id)
-            return page.items, opt(page.next_page_id)
+            return page.items, next_cursor(page.next_page_id)
 
         return Pager(fetch, max_items=max_items)
 
