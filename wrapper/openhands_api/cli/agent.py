@@ -7,10 +7,8 @@ import os
 from collections import Counter
 from typing import Any
 
-from openhands_api_agent.types import Unset
-
 from ..agent import AgentServerClient
-from .main import CLIContext
+from .main import CLIContext, event_line
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -103,18 +101,7 @@ def _events(args: argparse.Namespace, ctx: CLIContext) -> int:
         events = list(agent.iter_events(args.conversation_id, max_items=args.limit))
 
     def human() -> str:
-        from openhands_api_agent.models import ActionEvent, ConversationStateUpdateEvent, ObservationEvent
-
-        lines = []
-        for e in events:
-            detail = ""
-            if isinstance(e, ActionEvent) and not isinstance(e.action, Unset):
-                detail = str(e.action.kind)
-            elif isinstance(e, ObservationEvent) and not isinstance(e.observation, Unset):
-                detail = str(e.observation.kind)
-            elif isinstance(e, ConversationStateUpdateEvent):
-                detail = str(e.key)
-            lines.append(f"{e.timestamp}  {e.kind:<30} {detail}")
+        lines = [event_line(e) for e in events]
         return "\n".join(lines) or "(no events)"
 
     ctx.emit(events, human)

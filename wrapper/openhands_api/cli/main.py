@@ -57,6 +57,24 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+def _present(value: Any) -> Any:
+    """A generated field's value, or None when it is absent (UNSET) or null."""
+    return None if value is None or type(value).__name__ == "Unset" else value
+
+
+def event_line(event: Any) -> str:
+    """One human line for an agent-server-style event (agent server and V1 app server alike)."""
+    kind = str(getattr(event, "kind", "?"))
+    detail: Any = None
+    if kind == "ActionEvent":
+        detail = getattr(_present(getattr(event, "action", None)), "kind", None)
+    elif kind == "ObservationEvent":
+        detail = getattr(_present(getattr(event, "observation", None)), "kind", None)
+    elif kind == "ConversationStateUpdateEvent":
+        detail = _present(getattr(event, "key", None))
+    return f"{_present(getattr(event, 'timestamp', None)) or ''}  {kind:<30} {detail or ''}".rstrip()
+
+
 @dataclass
 class CLIContext:
     """What a command handler needs besides its arguments."""

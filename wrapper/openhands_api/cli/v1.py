@@ -14,7 +14,7 @@ from typing import Any
 
 from ..v1 import OpenHandsV1, StartedConversation, opt
 from ..v1_counting import SOURCES
-from .main import CLIContext
+from .main import CLIContext, event_line
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -156,16 +156,7 @@ def _events(args: argparse.Namespace, ctx: CLIContext) -> int:
         events = list(oh.iter_events(args.conversation_id, kind=args.kind, max_items=args.limit))
 
     def human() -> str:
-        lines = []
-        for e in events:
-            detail = ""
-            if e.kind == "ActionEvent":
-                detail = str(getattr(getattr(e, "action", None), "kind", ""))
-            elif e.kind == "ObservationEvent":
-                detail = str(getattr(getattr(e, "observation", None), "kind", ""))
-            elif e.kind == "ConversationStateUpdateEvent":
-                detail = str(opt(getattr(e, "key", None)) or "")
-            lines.append(f"{opt(e.timestamp)}  {e.kind:<30} {detail}")
+        lines = [event_line(e) for e in events]
         return "\n".join(lines) or "(no events)"
 
     ctx.emit(events, human)
