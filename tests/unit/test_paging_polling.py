@@ -58,3 +58,20 @@ def test_poll_timeout_names_the_last_status() -> None:
     assert "status=running" in str(err.value) and "conversation c1" in str(err.value)
     assert err.value.last_status == "running"
     assert sum(clock.sleeps) == pytest.approx(10)
+
+
+def test_pager_over_a_search_method_passes_limit_cursor_and_filters() -> None:
+    from types import SimpleNamespace
+
+    from openhands_api import InvalidArgumentError
+
+    calls: list[dict[str, object]] = []
+
+    def search(**kwargs: object) -> SimpleNamespace:
+        calls.append(kwargs)
+        return SimpleNamespace(items=["a"], next_page_id=None if kwargs["page_id"] else "p2")
+
+    assert list(Pager.over(search, page_size=7, kind="ActionEvent")) == ["a", "a"]
+    assert calls == [{"limit": 7, "page_id": None, "kind": "ActionEvent"}, {"limit": 7, "page_id": "p2", "kind": "ActionEvent"}]
+    with pytest.raises(InvalidArgumentError):
+        Pager.over(search, page_size=0)

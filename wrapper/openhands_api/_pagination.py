@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from . import _constants as C
 from ._exceptions import InvalidArgumentError, UnexpectedContentError
@@ -37,6 +37,19 @@ class Pager(Generic[T]):
         self._fetch = fetch
         self._first = first_page_id
         self._max_items = max_items
+
+    @classmethod
+    def over(
+        cls, search: Callable[..., Any], *, page_size: int = C.DEFAULT_PAGE_SIZE, max_items: int | None = None, **filters: Any
+    ) -> Pager[Any]:
+        """Page through a ``search(limit=, page_id=, **filters)`` method that returns ``items`` + ``next_page_id``."""
+        check_limit(page_size)
+
+        def fetch(page_id: str | None) -> tuple[Sequence[Any], str | None]:
+            page = search(limit=page_size, page_id=page_id, **filters)
+            return page.items, next_cursor(page.next_page_id)
+
+        return cls(fetch, max_items=max_items)
 
     def pages(self) -> Iterator[Sequence[T]]:
         page_id = self._first

@@ -15,6 +15,7 @@ was parsed from in ``.raw``. Errors are the classes of :mod:`openhands_api._exce
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from collections import Counter
@@ -28,7 +29,7 @@ import httpx
 from . import _constants as C
 from ._auth import SessionKeyAuth, session_key_from
 from ._exceptions import InvalidArgumentError
-from ._pagination import Pager, check_limit, next_cursor
+from ._pagination import Pager, check_limit
 from ._polling import poll_until
 from ._secret import MASK, Secret
 from ._transport import Transport
@@ -225,13 +226,7 @@ class AgentServerClient:
         self, *, status: str | None = None, sort_order: str | None = None, page_size: int = C.DEFAULT_PAGE_SIZE, max_items: int | None = None
     ) -> Pager[ConversationInfo]:
         """Every conversation, fetching pages lazily."""
-        check_limit(page_size)
-
-        def fetch(page_id: str | None) -> tuple[Sequence[ConversationInfo], str | None]:
-            page = self.search_conversations(limit=page_size, page_id=page_id, status=status, sort_order=sort_order)
-            return page.items, next_cursor(page.next_page_id)
-
-        return Pager(fetch, max_items=max_items)
+        return Pager.over(self.search_conversations, page_size=page_size, max_items=max_items, status=status, sort_order=sort_order)
 
     def count_conversations(self, status: str | None = None) -> int:
         from openhands_api_agent.api.conversations import count_conversations
@@ -324,13 +319,8 @@ class AgentServerClient:
         max_items: int | None = None,
     ) -> Pager[Event]:
         """Every event, following ``next_page_id`` lazily (one request per page, when reached)."""
-        check_limit(page_size)
-
-        def fetch(page_id: str | None) -> tuple[Sequence[Event], str | None]:
-            page = self.search_events(conversation_id, limit=page_size, page_id=page_id, kind=kind, source=source, sort_order=sort_order)
-            return page.items, next_cursor(page.next_page_id)
-
-        return Pager(fetch, max_items=max_items)
+        return Pager.over(functools.partial(self.search_events, conversation_id), page_size=page_size, max_items=max_items,
+                          kind=kind, source=source, sort_order=sort_order)
 
     def count_events(self, conversation_id: str, *, kind: str | None = None, source: str | None = None) -> int:
         """The server's own count (404 → NotFoundError for an unknown conversation)."""

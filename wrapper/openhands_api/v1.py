@@ -32,6 +32,7 @@ Things about the real server this client hides (details in docs/v1-app-server.md
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
@@ -53,7 +54,7 @@ from ._exceptions import (
     UnexpectedContentError,
     WaitTimeoutError,
 )
-from ._pagination import Pager, check_limit, next_cursor
+from ._pagination import Pager, check_limit
 from ._polling import poll_until
 from ._secret import MASK, Secret
 from ._transport import Transport
@@ -485,14 +486,8 @@ class OpenHandsV1:
 
     def iter_start_tasks(self, *, conversation_id: str | None = None, sort_order: str | None = None,
                          page_size: int = C.DEFAULT_PAGE_SIZE, max_items: int | None = None) -> Pager[AppConversationStartTask]:
-        check_limit(page_size)
-
-        def fetch(page_id: str | None) -> tuple[Sequence[AppConversationStartTask], str | None]:
-            page = self.search_start_tasks(limit=page_size, page_id=page_id, conversation_id=conversation_id,
-                                           sort_order=sort_order)
-            return page.items, next_cursor(page.next_page_id)
-
-        return Pager(fetch, max_items=max_items)
+        return Pager.over(self.search_start_tasks, page_size=page_size, max_items=max_items,
+                          conversation_id=conversation_id, sort_order=sort_order)
 
     def count_start_tasks(self) -> int:
         from openhands_api_v1.api.start_tasks import count_start_tasks
@@ -676,14 +671,8 @@ class OpenHandsV1:
     def iter_conversations(self, *, title_contains: str | None = None, sandbox_id: str | None = None,
                            page_size: int = C.DEFAULT_PAGE_SIZE, max_items: int | None = None) -> Pager[AppConversation]:
         """Every conversation, newest first, fetching pages lazily."""
-        check_limit(page_size)
-
-        def fetch(page_id: str | None) -> tuple[Sequence[AppConversation], str | None]:
-            page = self.search_conversations(limit=page_size, page_id=page_id, title_contains=title_contains,
-                                             sandbox_id=sandbox_id)
-            return page.items, next_cursor(page.next_page_id)
-
-        return Pager(fetch, max_items=max_items)
+        return Pager.over(self.search_conversations, page_size=page_size, max_items=max_items,
+                          title_contains=title_contains, sandbox_id=sandbox_id)
 
     def count_conversations(self) -> int:
         from openhands_api_v1.api.app_conversations import count_app_conversations
@@ -760,11 +749,8 @@ class OpenHandsV1:
         if check_exists:
             self.get_conversation(conversation_id)
 
-        def fetch(page_id: str | None) -> tuple[Sequence[Event], str | None]:
-            page = self.search_events(conversation_id, limit=page_size, page_id=page_id, kind=kind, sort_order=sort_order)
-            return page.items, next_cursor(page.next_page_id)
-
-        return Pager(fetch, max_items=max_items)
+        return Pager.over(functools.partial(self.search_events, conversation_id), page_size=page_size,
+                          max_items=max_items, kind=kind, sort_order=sort_order)
 
     def count_events_app(self, conversation_id: str, *, kind: str | None = None) -> int:
         """The app server's raw count. It answers 0 for an unknown id: prefer :meth:`count_events`."""
@@ -798,13 +784,7 @@ class OpenHandsV1:
         return cast("SandboxPage", self._call(search_sandboxes, limit=limit, page_id=page_id))
 
     def iter_sandboxes(self, *, page_size: int = C.DEFAULT_PAGE_SIZE, max_items: int | None = None) -> Pager[SandboxInfo]:
-        check_limit(page_size)
-
-        def fetch(page_id: str | None) -> tuple[Sequence[SandboxInfo], str | None]:
-            page = self.search_sandboxes(limit=page_size, page_id=page_id)
-            return page.items, next_cursor(page.next_page_id)
-
-        return Pager(fetch, max_items=max_items)
+        return Pager.over(self.search_sandboxes, page_size=page_size, max_items=max_items)
 
     def get_sandboxes(self, sandbox_ids: Sequence[str]) -> list[SandboxInfo | None]:
         """Sandboxes by id, in order; ``None`` where unknown."""
@@ -865,13 +845,7 @@ class OpenHandsV1:
         return cast("SandboxSpecPage", self._call(search_sandbox_specs, limit=limit, page_id=page_id))
 
     def iter_sandbox_specs(self, *, page_size: int = C.DEFAULT_PAGE_SIZE, max_items: int | None = None) -> Pager[SandboxSpecInfo]:
-        check_limit(page_size)
-
-        def fetch(page_id: str | None) -> tuple[Sequence[SandboxSpecInfo], str | None]:
-            page = self.search_sandbox_specs(limit=page_size, page_id=page_id)
-            return page.items, next_cursor(page.next_page_id)
-
-        return Pager(fetch, max_items=max_items)
+        return Pager.over(self.search_sandbox_specs, page_size=page_size, max_items=max_items)
 
     # --- agent servers ------------------------------------------------------------------------------
 
