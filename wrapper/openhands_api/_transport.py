@@ -247,6 +247,12 @@ class Transport:
         ``_parse_response`` turns a 2xx body into the spec's model (whose ``.raw`` keeps the JSON).
         Keyword arguments that are None are left out (the endpoint's default applies).
         """
+        return self.call_with_response(endpoint, retry=retry, timeout=timeout, **kwargs)[0]
+
+    def call_with_response(
+        self, endpoint: ModuleType, /, *, retry: bool | None = None, timeout: float | httpx.Timeout | None = None, **kwargs: Any
+    ) -> tuple[Any, httpx.Response]:
+        """:meth:`call`, also handing back the response (for checks a server's 2xx quirks need)."""
         # None means "not given": the generated functions default every optional parameter to their
         # own UNSET sentinel, so dropping None here spares callers from importing each package's UNSET.
         request_kwargs: dict[str, Any] = endpoint._get_kwargs(**{k: v for k, v in kwargs.items() if v is not None})
@@ -255,7 +261,7 @@ class Transport:
         if timeout is not None:
             request_kwargs["timeout"] = timeout
         response = self.request(method, url, retry=retry, **request_kwargs)
-        return self.parse(endpoint, response)
+        return self.parse(endpoint, response), response
 
     def parse(self, endpoint: ModuleType, response: httpx.Response) -> Any:
         if response.headers.get("content-type", "").startswith("application/json") or _looks_like_html(response) or not response.content:

@@ -366,12 +366,8 @@ class V0Client:
     # --- plumbing -------------------------------------------------------------------------------------
 
     def _call(self, endpoint: ModuleType, /, *, retry: bool | None = None, **kwargs: Any) -> tuple[Any, httpx.Response]:
-        """Like ``Transport.call`` but also hands back the response (to build errors from 2xx quirks)."""
-        request_kwargs: dict[str, Any] = endpoint._get_kwargs(**kwargs)
-        method = request_kwargs.pop("method")
-        url = request_kwargs.pop("url")
-        response = self._transport.request(method, url, retry=retry, **request_kwargs)
-        return self._transport.parse(endpoint, response), response
+        """Typed result and response (to build errors from 2xx quirks such as a ``null`` body)."""
+        return self._transport.call_with_response(endpoint, retry=retry, **kwargs)
 
     @staticmethod
     def _expect(value: Any, cls: type, response: httpx.Response) -> Any:
