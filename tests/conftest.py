@@ -15,6 +15,7 @@ requests before matching too, so the canonical form is what is matched.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sys
@@ -145,3 +146,8 @@ def _instant_sleep_when_replaying(request: pytest.FixtureRequest, monkeypatch: p
     """Replayed answers come at once; waiting between polls would only slow the suite down."""
     if not is_live(request.config) and request.node.get_closest_marker("vcr") is not None:
         monkeypatch.setattr(time, "sleep", lambda _s: None)
+
+        async def no_wait(_s: float) -> None:
+            return None
+
+        monkeypatch.setattr(asyncio, "sleep", no_wait)

@@ -7,7 +7,8 @@ generated model until a name is used.
 
 Modules, in reading order: ``_secret`` (masked keys), ``_auth`` (where keys come from, how they are
 sent), ``_exceptions`` (one error hierarchy), ``_transport`` (one httpx client, retries, error
-mapping, generated-code seam), ``_pagination``, ``_polling``, ``agent`` (agent server), ``v1`` (V1
+mapping, generated-code seam; sync and async twins), ``_pagination``, ``_polling``, ``agent`` and
+``agent_async`` (agent server), ``v1`` (V1
 app server), ``v0`` (legacy V0 app server), ``cli``.
 """
 
@@ -20,6 +21,7 @@ __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
     "AgentServerClient": ".agent",
+    "AsyncAgentServerClient": ".agent_async",
     "BashResult": ".agent",
     "FINISHED_STATUSES": ".agent",
     "Secret": "._secret",
@@ -28,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     "AppCredentials": "._auth",
     "discover_app_credentials": "._auth",
     "Pager": "._pagination",
+    "AsyncPager": "._pagination",
     "OpenHandsAPIError": "._exceptions",
     "ConfigurationError": "._exceptions",
     "InvalidArgumentError": "._exceptions",
@@ -62,9 +65,10 @@ if TYPE_CHECKING:
         UnexpectedContentError,
         WaitTimeoutError,
     )
-    from ._pagination import Pager
+    from ._pagination import AsyncPager, Pager
     from ._secret import Secret
     from .agent import FINISHED_STATUSES, AgentServerClient, BashResult
+    from .agent_async import AsyncAgentServerClient
 
 
 def _register(name: str, module: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
 from . import _constants as C
@@ -18,6 +18,17 @@ def check_limit(limit: int | None, maximum: int = C.MAX_PAGE_SIZE) -> None:
     """Refuse a page size the servers reject (1..100), before any request is sent."""
     if limit is not None and not 1 <= limit <= maximum:
         raise InvalidArgumentError(f"limit must be between 1 and {maximum}, got {limit}")
+
+
+def _remember(cursor: str, seen: set[str]) -> str:
+    """Refuse a cursor seen before: the agent server answers an unknown page_id by restarting at page 1."""
+    if cursor in seen:
+        raise UnexpectedContentError(
+            f"the server returned page cursor {cursor!r} twice; stopping instead of looping",
+            hint="the listing changed while it was read, or the server ignores page_id",
+        )
+    seen.add(cursor)
+    return cursor
 
 
 def next_cursor(value: object) -> str | None:
@@ -59,17 +70,51 @@ class Pager(Generic[T]):
             yield items
             if not next_page_id:
                 return
-            if next_page_id in seen:
-                raise UnexpectedContentError(
-                    f"the server returned page cursor {next_page_id!r} twice; stopping instead of looping",
-                    hint="the listing changed while it was read, or the server ignores page_id",
-                )
-            seen.add(next_page_id)
-            page_id = next_page_id
+            page_id = _remember(next_page_id, seen)
 
     def __iter__(self) -> Iterator[T]:
         count = 0
         for page in self.pages():
+            for item in page:
+                if self._max_items is not None and count >= self._max_items:
+                    return
+                count += 1
+                yield item
+
+
+class AsyncPager(Generic[T]):
+    """The async twin of :class:`Pager`: ``async for item in pager`` / ``pager.pages()``."""
+
+    def __init__(self, fetch: Callable[[str | None], Awaitable[tuple[Sequence[T], str | None]]], *, max_items: int | None = None) -> None:
+        self._fetch = fetch
+        self._max_items = max_items
+
+    @classmethod
+    def over(
+        cls, search: Callable[..., Awaitable[Any]], *, page_size: int = C.DEFAULT_PAGE_SIZE, max_items: int | None = None, **filters: Any
+    ) -> AsyncPager[Any]:
+        """Page through an async ``search(limit=, page_id=, **filters)``."""
+        check_limit(page_size)
+
+        async def fetch(page_id: str | None) -> tuple[Sequence[Any], str | None]:
+            page = await search(limit=page_size, page_id=page_id, **filters)
+            return page.items, next_cursor(page.next_page_id)
+
+        return cls(fetch, max_items=max_items)
+
+    async def pages(self) -> AsyncIterator[Sequence[T]]:
+        page_id: str | None = None
+        seen: set[str] = set()
+        while True:
+            items, next_page_id = await self._fetch(page_id)
+            yield items
+            if not next_page_id:
+                return
+            page_id = _remember(next_page_id, seen)
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        count = 0
+        async for page in self.pages():
             for item in page:
                 if self._max_items is not None and count >= self._max_items:
                     return

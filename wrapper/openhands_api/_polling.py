@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from . import _constants as C
 from ._exceptions import WaitTimeoutError
@@ -32,18 +33,59 @@ def poll_until(
     (``describe(value)``) and keeps the value in ``last_status``.
     """
     sleep = sleep or time.sleep  # looked up per call, so tests can patch time.sleep
-    deadline = clock() + timeout_s
-    interval = initial_interval_s
+    waiter = _Waiter(timeout_s, initial_interval_s, max_interval_s, factor, describe, what, clock)
     while True:
         value = fetch()
         if on_progress is not None:
             on_progress(value)
         if done(value):
             return value
-        remaining = deadline - clock()
+        sleep(waiter.next_pause(value))
+
+
+async def apoll_until(
+    fetch: Callable[[], Awaitable[T]],
+    done: Callable[[T], bool],
+    *,
+    timeout_s: float = C.DEFAULT_WAIT_TIMEOUT_S,
+    describe: Callable[[T], str] = repr,
+    on_progress: Callable[[T], None] | None = None,
+    initial_interval_s: float = C.POLL_INITIAL_INTERVAL_S,
+    max_interval_s: float = C.POLL_MAX_INTERVAL_S,
+    factor: float = C.POLL_BACKOFF_FACTOR,
+    what: str = "the operation",
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> T:
+    """The async twin of :func:`poll_until` (``fetch`` and ``sleep`` are awaited)."""
+    sleep = sleep or asyncio.sleep
+    waiter = _Waiter(timeout_s, initial_interval_s, max_interval_s, factor, describe, what, clock)
+    while True:
+        value = await fetch()
+        if on_progress is not None:
+            on_progress(value)
+        if done(value):
+            return value
+        await sleep(waiter.next_pause(value))
+
+
+class _Waiter:
+    """Deadline and growing interval, shared by both twins: the pause before the next poll, or the timeout error."""
+
+    def __init__(self, timeout_s: float, initial_s: float, max_s: float, factor: float,
+                 describe: Callable[[Any], str], what: str, clock: Callable[[], float]) -> None:
+        self.timeout_s, self.max_s, self.factor = timeout_s, max_s, factor
+        self.describe, self.what, self.clock = describe, what, clock
+        self.deadline = clock() + timeout_s
+        self.interval = initial_s
+
+    def next_pause(self, value: object) -> float:
+        remaining = self.deadline - self.clock()
         if remaining <= 0:
             raise WaitTimeoutError(
-                f"{what} did not finish within {timeout_s:.0f} s; last status: {describe(value)}", last_status=value
+                f"{self.what} did not finish within {self.timeout_s:.0f} s; last status: {self.describe(value)}",
+                last_status=value,
             )
-        sleep(min(interval, remaining))
-        interval = min(interval * factor, max_interval_s)
+        pause = min(self.interval, remaining)
+        self.interval = min(self.interval * self.factor, self.max_s)
+        return pause

@@ -14,12 +14,13 @@ It owns one ``httpx.Client`` (keep-alive, default timeouts, auth), and is the on
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from types import ModuleType
 from typing import Any
 
@@ -66,6 +67,26 @@ class FreshPoolAfterCrash(httpx.BaseTransport):
 
     def close(self) -> None:
         self._inner.close()
+
+
+class AsyncFreshPoolAfterCrash(httpx.AsyncBaseTransport):
+    """:class:`FreshPoolAfterCrash` for the async transport (same reason, same behaviour)."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+        self._stale = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._stale:
+            old, self._inner, self._stale = self._inner, httpx.AsyncHTTPTransport(), False
+            await old.aclose()
+        response = await self._inner.handle_async_request(request)
+        if response.status_code >= 500 and "json" not in response.headers.get("content-type", ""):
+            self._stale = True
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 class _ParseContext:
@@ -124,135 +145,70 @@ def check_json(response: httpx.Response) -> Any:
         ) from exc
 
 
-class Transport:
-    """HTTP for one server: ``base_url`` + auth + timeouts + retries + typed errors."""
+class _TransportCore:
+    """What the sync and async transports share: settings, retry decisions, request building, parsing.
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        auth: httpx.Auth | None = None,
-        timeout: httpx.Timeout | float | None = None,
-        max_retries: int = C.DEFAULT_MAX_RETRIES,
-        http_transport: httpx.BaseTransport | None = None,
-        headers: dict[str, str] | None = None,
-        sleep: Callable[[float], None] | None = None,
-    ) -> None:
+    The decisions are plain methods without I/O (``_after_failure`` / ``_after_status`` answer
+    "raise this" or "wait this long and repeat"), so the two twins differ only in how they send
+    and sleep.
+    """
+
+    def __init__(self, base_url: str, max_retries: int) -> None:
         if not base_url.startswith(("http://", "https://")):
             from ._exceptions import ConfigurationError
 
             raise ConfigurationError(f"URL {base_url!r} must start with http:// or https://")
         self.base_url = base_url.rstrip("/")
         self.max_retries = max_retries
-        self._sleep = sleep
-        self._client = httpx.Client(
-            base_url=self.base_url,
-            auth=auth,
-            timeout=C.DEFAULT_TIMEOUT if timeout is None else timeout,
-            headers={"User-Agent": C.USER_AGENT, **(headers or {})},
-            transport=http_transport if http_transport is not None else FreshPoolAfterCrash(),
-            follow_redirects=False,
-        )
 
-    # --- lifecycle --------------------------------------------------------------------------------
+    @staticmethod
+    def _client_args(auth: httpx.Auth | None, timeout: httpx.Timeout | float | None, headers: dict[str, str] | None) -> dict[str, Any]:
+        return {
+            "auth": auth,
+            "timeout": C.DEFAULT_TIMEOUT if timeout is None else timeout,
+            "headers": {"User-Agent": C.USER_AGENT, **(headers or {})},
+            "follow_redirects": False,
+        }
 
-    def close(self) -> None:
-        self._client.close()
-
-    def __enter__(self) -> Transport:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        auth = type(self._client.auth).__name__ if self._client.auth else None
-        return f"Transport(base_url={self.base_url!r}, auth={auth}({MASK}))" if auth else f"Transport(base_url={self.base_url!r})"
-
-    # --- requests ---------------------------------------------------------------------------------
+    def _describe(self, auth: httpx.Auth | None) -> str:
+        name = type(self).__name__
+        return f"{name}(base_url={self.base_url!r}, auth={type(auth).__name__}({MASK}))" if auth else f"{name}(base_url={self.base_url!r})"
 
     def _should_retry(self, method: str, retry: bool | None) -> bool:
         return retry if retry is not None else method.upper() in C.IDEMPOTENT_METHODS
 
-    def request(self, method: str, url: str, *, retry: bool | None = None, **kwargs: Any) -> httpx.Response:
-        """Send a request; return the response for 2xx, raise a typed error otherwise.
-
-        ``retry`` says whether the call is safe to repeat: None (default) decides by method
-        (GET/PUT/DELETE... yes, POST/PATCH no), True/False override that. A safe call is retried on
-        timeouts, broken connections and 408/5xx. Every call, safe or not, is retried on a refused
-        connection and on 429, where the server did nothing. ``max_retries=0`` turns retries off.
-        """
-        method = method.upper()
-        may_retry = self._should_retry(method, retry)
-        attempt = 0
-        while True:
-            started = time.monotonic()
-            try:
-                response = self._client.request(method, url, **kwargs)
-            except httpx.TransportError as exc:
-                error, retryable = _transport_failure(exc, method, self._full_url(url), may_retry)
-                if retryable and attempt < self.max_retries:
-                    self._wait(attempt, None, f"{method} {error.url}: {error.message}")
-                    attempt += 1
-                    continue
-                raise error from exc
-            logger.debug("%s %s -> %s in %.3f s", method, response.request.url, response.status_code, time.monotonic() - started)
-            if response.is_success:
-                return response
-            if response.status_code in C.RETRYABLE_STATUSES and attempt < self.max_retries:
-                retryable = may_retry or response.status_code == 429  # 429: rejected before any work
-                status_error = error_from_response(response)
-                delay = status_error.retry_after if isinstance(status_error, RateLimitError) else None
-                if retryable and (delay is None or delay <= C.MAX_RETRY_AFTER_S):
-                    self._wait(attempt, delay, f"{method} {response.request.url} answered {response.status_code}")
-                    attempt += 1
-                    continue
-                raise status_error
-            raise error_from_response(response)
-
     def _full_url(self, url: str) -> str:
         return url if url.startswith(("http://", "https://")) else f"{self.base_url}{url}"
 
-    def _wait(self, attempt: int, server_delay: float | None, why: str) -> None:
+    def _after_failure(self, exc: httpx.TransportError, method: str, url: str, attempt: int, may_retry: bool) -> tuple[APIConnectionError, float | None]:
+        """The error for a failed exchange, and the delay before repeating it (None: raise)."""
+        error, retryable = _transport_failure(exc, method, self._full_url(url), may_retry)
+        if retryable and attempt < self.max_retries:
+            return error, self._announce(attempt, None, f"{method} {error.url}: {error.message}")
+        return error, None
+
+    def _after_status(self, response: httpx.Response, attempt: int, may_retry: bool) -> tuple[APIStatusError, float | None]:
+        """The error for an error status, and the delay before repeating the request (None: raise).
+
+        Safe calls are repeated on 408/5xx; every call on 429 (rejected before any work), after its
+        Retry-After unless that is longer than MAX_RETRY_AFTER_S.
+        """
+        error = error_from_response(response)
+        status = response.status_code
+        if status not in C.RETRYABLE_STATUSES or attempt >= self.max_retries or not (may_retry or status == 429):
+            return error, None
+        delay = error.retry_after if isinstance(error, RateLimitError) else None
+        if delay is not None and delay > C.MAX_RETRY_AFTER_S:
+            return error, None
+        return error, self._announce(attempt, delay, f"{response.request.method} {response.request.url} answered {status}")
+
+    def _announce(self, attempt: int, server_delay: float | None, why: str) -> float:
         delay = server_delay if server_delay is not None else backoff_delay(attempt)
         logger.info("%s; retry %d of %d in %.2f s", why, attempt + 1, self.max_retries, delay)
-        (self._sleep or time.sleep)(delay)
+        return delay
 
-    def get_json(self, url: str, **kwargs: Any) -> Any:
-        return check_json(self.request("GET", url, **kwargs))
-
-    @contextmanager
-    def stream(self, method: str, url: str, **kwargs: Any) -> Iterator[httpx.Response]:
-        """Stream a response body (downloads). Errors are raised before the body is read.
-
-        Not retried: a retry after a partial body would hand the caller duplicated bytes.
-        """
-        try:
-            with self._client.stream(method.upper(), url, **kwargs) as response:
-                if not response.is_success:
-                    response.read()
-                    raise error_from_response(response)
-                yield response
-        except httpx.TimeoutException as exc:
-            raise APITimeoutError(f"no answer in time ({type(exc).__name__})", method=method.upper(), url=self._full_url(url)) from exc
-        except httpx.TransportError as exc:
-            raise APIConnectionError(f"connection failed: {exc}", method=method.upper(), url=self._full_url(url)) from exc
-
-    # --- generated code ---------------------------------------------------------------------------
-
-    def call(self, endpoint: ModuleType, /, *, retry: bool | None = None, timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> Any:
-        """Call one generated endpoint module and return its typed 2xx result.
-
-        The generated ``_get_kwargs`` builds method, URL, query and body from the spec; the generated
-        ``_parse_response`` turns a 2xx body into the spec's model (whose ``.raw`` keeps the JSON).
-        Keyword arguments that are None are left out (the endpoint's default applies).
-        """
-        return self.call_with_response(endpoint, retry=retry, timeout=timeout, **kwargs)[0]
-
-    def call_with_response(
-        self, endpoint: ModuleType, /, *, retry: bool | None = None, timeout: float | httpx.Timeout | None = None, **kwargs: Any
-    ) -> tuple[Any, httpx.Response]:
-        """:meth:`call`, also handing back the response (for checks a server's 2xx quirks need)."""
+    @staticmethod
+    def _prepare(endpoint: ModuleType, kwargs: dict[str, Any], timeout: float | httpx.Timeout | None) -> tuple[str, str, dict[str, Any]]:
         # None means "not given": the generated functions default every optional parameter to their
         # own UNSET sentinel, so dropping None here spares callers from importing each package's UNSET.
         request_kwargs: dict[str, Any] = endpoint._get_kwargs(**{k: v for k, v in kwargs.items() if v is not None})
@@ -260,8 +216,7 @@ class Transport:
         url = request_kwargs.pop("url")
         if timeout is not None:
             request_kwargs["timeout"] = timeout
-        response = self.request(method, url, retry=retry, **request_kwargs)
-        return self.parse(endpoint, response), response
+        return method, url, request_kwargs
 
     def parse(self, endpoint: ModuleType, response: httpx.Response) -> Any:
         if response.headers.get("content-type", "").startswith("application/json") or _looks_like_html(response) or not response.content:
@@ -285,6 +240,188 @@ class Transport:
                 ) from exc
             raise
 
+    def _stream_failure(self, exc: httpx.TransportError, method: str, url: str) -> APIConnectionError:
+        return _transport_failure(exc, method.upper(), self._full_url(url), False)[0]
+
+class Transport(_TransportCore):
+    """HTTP for one server: ``base_url`` + auth + timeouts + retries + typed errors."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: httpx.Auth | None = None,
+        timeout: httpx.Timeout | float | None = None,
+        max_retries: int = C.DEFAULT_MAX_RETRIES,
+        http_transport: httpx.BaseTransport | None = None,
+        headers: dict[str, str] | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        super().__init__(base_url, max_retries)
+        self._sleep = sleep
+        self._client = httpx.Client(
+            base_url=self.base_url,
+            transport=http_transport if http_transport is not None else FreshPoolAfterCrash(),
+            **self._client_args(auth, timeout, headers),
+        )
+
+    # --- lifecycle --------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return self._describe(self._client.auth)
+
+    # --- requests ---------------------------------------------------------------------------------
+
+    def request(self, method: str, url: str, *, retry: bool | None = None, **kwargs: Any) -> httpx.Response:
+        """Send a request; return the response for 2xx, raise a typed error otherwise.
+
+        ``retry`` says whether the call is safe to repeat: None (default) decides by method
+        (GET/PUT/DELETE... yes, POST/PATCH no), True/False override that. A safe call is retried on
+        timeouts, broken connections and 408/5xx. Every call, safe or not, is retried on a refused
+        connection and on 429, where the server did nothing. ``max_retries=0`` turns retries off.
+        """
+        method = method.upper()
+        may_retry = self._should_retry(method, retry)
+        attempt = 0
+        while True:
+            started = time.monotonic()
+            try:
+                response = self._client.request(method, url, **kwargs)
+            except httpx.TransportError as exc:
+                failure, delay = self._after_failure(exc, method, url, attempt, may_retry)
+                if delay is None:
+                    raise failure from exc
+            else:
+                logger.debug("%s %s -> %s in %.3f s", method, response.request.url, response.status_code, time.monotonic() - started)
+                if response.is_success:
+                    return response
+                error, delay = self._after_status(response, attempt, may_retry)
+                if delay is None:
+                    raise error
+            (self._sleep or time.sleep)(delay)
+            attempt += 1
+
+    def get_json(self, url: str, **kwargs: Any) -> Any:
+        return check_json(self.request("GET", url, **kwargs))
+
+    @contextmanager
+    def stream(self, method: str, url: str, **kwargs: Any) -> Iterator[httpx.Response]:
+        """Stream a response body (downloads). Errors are raised before the body is read.
+
+        Not retried: a retry after a partial body would hand the caller duplicated bytes.
+        """
+        try:
+            with self._client.stream(method.upper(), url, **kwargs) as response:
+                if not response.is_success:
+                    response.read()
+                    raise error_from_response(response)
+                yield response
+        except httpx.TransportError as exc:
+            raise self._stream_failure(exc, method, url) from exc
+
+    # --- generated code ---------------------------------------------------------------------------
+
+    def call(self, endpoint: ModuleType, /, *, retry: bool | None = None, timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> Any:
+        """Call one generated endpoint module and return its typed 2xx result.
+
+        The generated ``_get_kwargs`` builds method, URL, query and body from the spec; the generated
+        ``_parse_response`` turns a 2xx body into the spec's model (whose ``.raw`` keeps the JSON).
+        Keyword arguments that are None are left out (the endpoint's default applies).
+        """
+        return self.call_with_response(endpoint, retry=retry, timeout=timeout, **kwargs)[0]
+
+    def call_with_response(
+        self, endpoint: ModuleType, /, *, retry: bool | None = None, timeout: float | httpx.Timeout | None = None, **kwargs: Any
+    ) -> tuple[Any, httpx.Response]:
+        """:meth:`call`, also handing back the response (for checks a server's 2xx quirks need)."""
+        method, url, request_kwargs = self._prepare(endpoint, kwargs, timeout)
+        response = self.request(method, url, retry=retry, **request_kwargs)
+        return self.parse(endpoint, response), response
+
+
+class AsyncTransport(_TransportCore):
+    """The async twin of :class:`Transport`: same retries, errors and generated-code seam, on
+    ``httpx.AsyncClient``. ``sleep`` is an async callable (default ``asyncio.sleep``)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: httpx.Auth | None = None,
+        timeout: httpx.Timeout | float | None = None,
+        max_retries: int = C.DEFAULT_MAX_RETRIES,
+        http_transport: httpx.AsyncBaseTransport | None = None,
+        headers: dict[str, str] | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
+        super().__init__(base_url, max_retries)
+        self._sleep = sleep
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url,
+            transport=http_transport if http_transport is not None else AsyncFreshPoolAfterCrash(),
+            **self._client_args(auth, timeout, headers),
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def __aenter__(self) -> AsyncTransport:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return self._describe(self._client.auth)
+
+    async def request(self, method: str, url: str, *, retry: bool | None = None, **kwargs: Any) -> httpx.Response:
+        """See :meth:`Transport.request`."""
+        method = method.upper()
+        may_retry = self._should_retry(method, retry)
+        attempt = 0
+        while True:
+            try:
+                response = await self._client.request(method, url, **kwargs)
+            except httpx.TransportError as exc:
+                failure, delay = self._after_failure(exc, method, url, attempt, may_retry)
+                if delay is None:
+                    raise failure from exc
+            else:
+                if response.is_success:
+                    return response
+                error, delay = self._after_status(response, attempt, may_retry)
+                if delay is None:
+                    raise error
+            await (self._sleep or asyncio.sleep)(delay)
+            attempt += 1
+
+    @asynccontextmanager
+    async def stream(self, method: str, url: str, **kwargs: Any) -> AsyncIterator[httpx.Response]:
+        """See :meth:`Transport.stream` (not retried)."""
+        try:
+            async with self._client.stream(method.upper(), url, **kwargs) as response:
+                if not response.is_success:
+                    await response.aread()
+                    raise error_from_response(response)
+                yield response
+        except httpx.TransportError as exc:
+            raise self._stream_failure(exc, method, url) from exc
+
+    async def call(self, endpoint: ModuleType, /, *, retry: bool | None = None, timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> Any:
+        """See :meth:`Transport.call`."""
+        method, url, request_kwargs = self._prepare(endpoint, kwargs, timeout)
+        response = await self.request(method, url, retry=retry, **request_kwargs)
+        return self.parse(endpoint, response)
+
 
 def _safe_json(response: httpx.Response) -> Any:
     try:
@@ -293,4 +430,4 @@ def _safe_json(response: httpx.Response) -> Any:
         return response.text[:500]
 
 
-__all__ = ["APIStatusError", "Transport", "backoff_delay", "check_json", "logger"]
+__all__ = ["AsyncTransport", "Transport", "backoff_delay", "check_json", "logger"]

@@ -16,6 +16,7 @@ was parsed from in ``.raw``. Errors are the classes of :mod:`openhands_api._exce
 from __future__ import annotations
 
 import functools
+import io
 import os
 import tempfile
 from collections import Counter
@@ -44,12 +45,16 @@ if TYPE_CHECKING:
         ConversationPage,
         ConversationStateUpdateEvent,
         EventPage,
+        ExecuteBashRequest,
         MessageEvent,
         ObservationEvent,
         PauseEvent,
+        SendMessageRequest,
         ServerInfo,
+        StartConversationRequest,
         SystemPromptEvent,
         UnknownEvent,
+        UploadFileBody,
         UploadResult,
     )
 
@@ -95,6 +100,84 @@ def _require_absolute(path: str) -> str:
             hint="the agent server only accepts absolute paths, e.g. /workspace/file.txt",
         )
     return path
+
+
+def start_request(
+    *,
+    working_dir: str,
+    llm_model: str,
+    llm_api_key: str | Secret | None,
+    llm_base_url: str | None,
+    prompt: str | None,
+    tools: Sequence[str],
+    terminal_type: TerminalType | None,
+    max_iterations: int | None,
+    conversation_id: str | None,
+    autotitle: bool | None,
+    tags: dict[str, str] | None,
+    llm_extra: dict[str, Any] | None,
+) -> StartConversationRequest:
+    """The body of ``POST /api/conversations`` (shared by the sync and async clients)."""
+    from openhands_api_agent.models import StartConversationRequest
+
+    llm: dict[str, Any] = {"model": llm_model, **(llm_extra or {})}
+    if llm_base_url is not None:
+        llm["base_url"] = llm_base_url
+    if llm_api_key is not None:
+        llm["api_key"] = llm_api_key.reveal() if isinstance(llm_api_key, Secret) else llm_api_key
+    tool_specs: list[dict[str, Any]] = []
+    for name in tools:
+        spec: dict[str, Any] = {"name": name}
+        if name == "terminal" and terminal_type is not None:
+            spec["params"] = {"terminal_type": terminal_type}
+        tool_specs.append(spec)
+    body: dict[str, Any] = {"agent": {"llm": llm, "tools": tool_specs}, "workspace": {"working_dir": working_dir}}
+    if prompt is not None:
+        body["initial_message"] = {"role": "user", "content": [{"type": "text", "text": prompt}]}
+    for key, value in (("max_iterations", max_iterations), ("conversation_id", conversation_id),
+                       ("autotitle", autotitle), ("tags", tags)):
+        if value is not None:
+            body[key] = value
+    return StartConversationRequest.from_dict(body)
+
+
+def message_request(text: str, run: bool) -> SendMessageRequest:
+    from openhands_api_agent.models import SendMessageRequest
+
+    return SendMessageRequest.from_dict({"role": "user", "content": [{"type": "text", "text": text}], "run": run})
+
+
+def bash_request(command: str, cwd: str | None, timeout_s: int | None) -> tuple[ExecuteBashRequest, httpx.Timeout]:
+    """The body of ``execute_bash_command`` and the HTTP timeout it needs (the answer comes when the
+    command ends: its whole timeout, server default 300 s, plus the usual read time)."""
+    from openhands_api_agent.models import ExecuteBashRequest
+
+    if cwd is not None:
+        _require_absolute(cwd)
+    body: dict[str, Any] = {"command": command}
+    if cwd is not None:
+        body["cwd"] = cwd
+    if timeout_s is not None:
+        body["timeout"] = int(timeout_s)
+    command_timeout = float(timeout_s if timeout_s is not None else 300)
+    http_timeout = httpx.Timeout(command_timeout + C.DEFAULT_TIMEOUT.read, connect=C.DEFAULT_TIMEOUT.connect)  # type: ignore[operator]
+    return ExecuteBashRequest.from_dict(body), http_timeout
+
+
+def bash_result(command: str, out: BashOutput) -> BashResult:
+    stderr = out.stderr if isinstance(out.stderr, str) else ""
+    exit_code = out.exit_code if isinstance(out.exit_code, int) else None
+    # -1 means "killed on timeout" unless the server itself could not start the command.
+    timed_out = exit_code == -1 and not stderr.startswith("Error executing command")
+    return BashResult(command=command, exit_code=exit_code, stdout=out.stdout if isinstance(out.stdout, str) else "",
+                      stderr=stderr, timed_out=timed_out, raw=out)
+
+
+def upload_body(payload: IO[bytes], remote_path: str) -> UploadFileBody:
+    from openhands_api_agent.models import UploadFileBody
+    from openhands_api_agent.types import File
+
+    return UploadFileBody(file=File(payload=cast("BinaryIO", payload), file_name=PurePosixPath(remote_path).name))
 
 
 class AgentServerClient:
@@ -177,28 +260,14 @@ class AgentServerClient:
         terminal's text varies between runs). The LLM key is sent once and never echoed back.
         """
         from openhands_api_agent.api.conversations import start_conversation
-        from openhands_api_agent.models import StartConversationRequest
 
-        llm: dict[str, Any] = {"model": llm_model, **(llm_extra or {})}
-        if llm_base_url is not None:
-            llm["base_url"] = llm_base_url
-        if llm_api_key is not None:
-            llm["api_key"] = llm_api_key.reveal() if isinstance(llm_api_key, Secret) else llm_api_key
-        tool_specs: list[dict[str, Any]] = []
-        for name in tools:
-            spec: dict[str, Any] = {"name": name}
-            if name == "terminal" and terminal_type is not None:
-                spec["params"] = {"terminal_type": terminal_type}
-            tool_specs.append(spec)
-        body: dict[str, Any] = {"agent": {"llm": llm, "tools": tool_specs}, "workspace": {"working_dir": working_dir}}
-        if prompt is not None:
-            body["initial_message"] = {"role": "user", "content": [{"type": "text", "text": prompt}]}
-        for key, value in (("max_iterations", max_iterations), ("conversation_id", conversation_id),
-                           ("autotitle", autotitle), ("tags", tags)):
-            if value is not None:
-                body[key] = value
         # Not retried: a retry after a lost answer would start a second conversation.
-        return cast("ConversationInfo", self._transport.call(start_conversation, body=StartConversationRequest.from_dict(body), retry=False))
+        body = start_request(
+            working_dir=working_dir, llm_model=llm_model, llm_api_key=llm_api_key, llm_base_url=llm_base_url, prompt=prompt,
+            tools=tools, terminal_type=terminal_type, max_iterations=max_iterations, conversation_id=conversation_id,
+            autotitle=autotitle, tags=tags, llm_extra=llm_extra,
+        )
+        return cast("ConversationInfo", self._transport.call(start_conversation, body=body, retry=False))
 
     def get_conversation(self, conversation_id: str) -> ConversationInfo:
         from openhands_api_agent.api.conversations import get_conversation
@@ -253,10 +322,8 @@ class AgentServerClient:
     def send_message(self, conversation_id: str, text: str, *, run: bool = False) -> None:
         """Append a user message; ``run=True`` also starts the agent loop."""
         from openhands_api_agent.api.conversations import send_message
-        from openhands_api_agent.models import SendMessageRequest
 
-        body = SendMessageRequest.from_dict({"role": "user", "content": [{"type": "text", "text": text}], "run": run})
-        self._transport.call(send_message, conversation_id=conversation_id, body=body, retry=False)
+        self._transport.call(send_message, conversation_id=conversation_id, body=message_request(text, run), retry=False)
 
     def wait_until_finished(
         self,
@@ -346,27 +413,10 @@ class AgentServerClient:
         answers exit code -1 with the output so far: ``timed_out`` is then True.
         """
         from openhands_api_agent.api.bash import execute_bash_command
-        from openhands_api_agent.models import ExecuteBashRequest
 
-        if cwd is not None:
-            _require_absolute(cwd)
-        body: dict[str, Any] = {"command": command}
-        if cwd is not None:
-            body["cwd"] = cwd
-        if timeout_s is not None:
-            body["timeout"] = int(timeout_s)
-        # The answer comes when the command ends: allow its whole timeout plus the usual read time.
-        command_timeout = float(timeout_s if timeout_s is not None else 300)
-        http_timeout = httpx.Timeout(command_timeout + C.DEFAULT_TIMEOUT.read, connect=C.DEFAULT_TIMEOUT.connect)  # type: ignore[operator]
-        out = cast("BashOutput", self._transport.call(
-            execute_bash_command, body=ExecuteBashRequest.from_dict(body), retry=False, timeout=http_timeout
-        ))
-        stderr = out.stderr if isinstance(out.stderr, str) else ""
-        exit_code = out.exit_code if isinstance(out.exit_code, int) else None
-        # -1 means "killed on timeout" unless the server itself could not start the command.
-        timed_out = exit_code == -1 and not stderr.startswith("Error executing command")
-        return BashResult(command=command, exit_code=exit_code, stdout=out.stdout if isinstance(out.stdout, str) else "",
-                          stderr=stderr, timed_out=timed_out, raw=out)
+        body, http_timeout = bash_request(command, cwd, timeout_s)
+        out = self._transport.call(execute_bash_command, body=body, retry=False, timeout=http_timeout)
+        return bash_result(command, cast("BashOutput", out))
 
     # --- files --------------------------------------------------------------------------------------
 
@@ -376,25 +426,14 @@ class AgentServerClient:
         Parent folders are created; an existing file is overwritten. A local file is streamed.
         """
         from openhands_api_agent.api.files import upload_file
-        from openhands_api_agent.models import UploadFileBody
-        from openhands_api_agent.types import File
 
         _require_absolute(remote_path)
-        name = PurePosixPath(remote_path).name
         if isinstance(source, bytes | bytearray):
-            import io
-
-            return cast("UploadResult", self._transport.call(
-                upload_file, path=remote_path, body=UploadFileBody(file=File(payload=io.BytesIO(bytes(source)), file_name=name))
-            ))
+            source = io.BytesIO(bytes(source))
         if isinstance(source, str | os.PathLike):
             with open(source, "rb") as fh:
-                return cast("UploadResult", self._transport.call(
-                    upload_file, path=remote_path, body=UploadFileBody(file=File(payload=fh, file_name=name)), retry=False
-                ))
-        return cast("UploadResult", self._transport.call(
-            upload_file, path=remote_path, body=UploadFileBody(file=File(payload=cast("BinaryIO", source), file_name=name)), retry=False
-        ))
+                return cast("UploadResult", self._transport.call(upload_file, path=remote_path, body=upload_body(fh, remote_path), retry=False))
+        return cast("UploadResult", self._transport.call(upload_file, path=remote_path, body=upload_body(source, remote_path), retry=False))
 
     def download_file(self, remote_path: str, local_path: str | os.PathLike[str]) -> int:
         """Stream ``remote_path`` into ``local_path``; return the number of bytes written.
