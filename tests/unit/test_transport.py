@@ -186,3 +186,29 @@ def test_transport_rejects_urls_without_scheme() -> None:
 
     with pytest.raises(ConfigurationError):
         Transport("127.0.0.1:8000")
+
+
+@pytest.mark.parametrize("content", [b"", b"<!DOCTYPE html><html>a web page kept in a file</html>"])
+def test_downloaded_file_contents_are_never_mistaken_for_an_error_page(content: bytes) -> None:
+    client, _ = client_for(lambda r: httpx.Response(200, content=content, headers={"content-type": "application/octet-stream"}))
+    assert client.read_file("/ws/file") == content
+
+
+def test_invalid_json_is_unexpected_content() -> None:
+    client, _ = client_for(lambda r: httpx.Response(200, content=b"{not json", headers={"content-type": "application/json"}))
+    with pytest.raises(UnexpectedContentError, match="expected JSON"):
+        client.count_conversations()
+
+
+def test_a_json_body_is_decoded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    decoded = []
+    original = httpx.Response.json
+
+    def counting_json(self: httpx.Response, **kwargs: object) -> object:
+        decoded.append(1)
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(httpx.Response, "json", counting_json)
+    client, _ = client_for(lambda r: httpx.Response(200, json={"id": "c1", "execution_status": "idle"}))
+    client.get_conversation("c1")
+    assert len(decoded) == 1

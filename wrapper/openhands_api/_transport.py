@@ -219,12 +219,23 @@ class _TransportCore:
         return method, url, request_kwargs
 
     def parse(self, endpoint: ModuleType, response: httpx.Response) -> Any:
-        if response.headers.get("content-type", "").startswith("application/json") or _looks_like_html(response) or not response.content:
-            check_json(response)  # HTML / empty / invalid JSON -> UnexpectedContentError
+        # File downloads are octet-stream: empty or HTML-looking bytes are legitimate file contents.
+        # Anything else must be JSON; an HTML page or an empty body is named precisely here, while
+        # well-formed bodies are decoded once, by the generated parser.
+        if not response.headers.get("content-type", "").startswith("application/octet-stream") and (
+            _looks_like_html(response) or not response.content
+        ):
+            check_json(response)
         try:
             return endpoint._parse_response(client=_PARSE_CONTEXT, response=response)
         except OpenHandsAPIError:
             raise
+        except json.JSONDecodeError as exc:
+            raise UnexpectedContentError(
+                f"expected JSON but got {response.headers.get('content-type', 'no content type')}: {exc}",
+                response=response,
+                raw=response.text[:500],
+            ) from exc
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise UnexpectedContentError(
                 f"the response does not match this client's spec ({type(exc).__name__}: {exc})",
@@ -242,6 +253,7 @@ class _TransportCore:
 
     def _stream_failure(self, exc: httpx.TransportError, method: str, url: str) -> APIConnectionError:
         return _transport_failure(exc, method.upper(), self._full_url(url), False)[0]
+
 
 class Transport(_TransportCore):
     """HTTP for one server: ``base_url`` + auth + timeouts + retries + typed errors."""
