@@ -152,11 +152,9 @@ def bash_request(command: str, cwd: str | None, timeout_s: int | None) -> tuple[
     command ends: its whole timeout, server default 300 s, plus the usual read time)."""
     from openhands_api_agent.models import ExecuteBashRequest
 
-    if cwd is not None:
-        _require_absolute(cwd)
     body: dict[str, Any] = {"command": command}
     if cwd is not None:
-        body["cwd"] = cwd
+        body["cwd"] = _require_absolute(cwd)
     if timeout_s is not None:
         body["timeout"] = int(timeout_s)
     command_timeout = float(timeout_s if timeout_s is not None else 300)
