@@ -17,10 +17,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import random
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -87,6 +90,29 @@ class AsyncFreshPoolAfterCrash(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+@contextmanager
+def _atomic_target(path: str | os.PathLike[str]) -> Iterator[tuple[int, str]]:
+    """A temporary file beside ``path`` (fd, name), renamed onto ``path`` only if the block succeeds:
+    a failed download never leaves a partial file behind."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        yield fd, tmp_name
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def _refuse_html(response: httpx.Response) -> None:
+    if "html" in response.headers.get("content-type", ""):
+        raise UnexpectedContentError(
+            "expected a file but got an HTML page", response=response,
+            hint="the base URL or the id is probably wrong (a web app answered)",
+        )
 
 
 class _ParseContext:
@@ -340,6 +366,22 @@ class Transport(_TransportCore):
         except httpx.TransportError as exc:
             raise self._stream_failure(exc, method, url) from exc
 
+    def download(self, url: str, path: str | os.PathLike[str], *, params: dict[str, Any] | None = None,
+                 refuse_html: bool = False) -> int:
+        """Stream a GET body into ``path`` (atomically: no partial file on error); return its size.
+
+        ``refuse_html``: an HTML page instead of the file is an UnexpectedContentError (for servers
+        whose web app answers unknown paths; the agent server sends files as octet-stream).
+        """
+        written = 0
+        with _atomic_target(path) as (fd, _name), os.fdopen(fd, "wb") as out, self.stream("GET", url, params=params) as response:
+            if refuse_html:
+                _refuse_html(response)
+            for chunk in response.iter_bytes(C.DOWNLOAD_CHUNK_BYTES):
+                out.write(chunk)
+                written += len(chunk)
+        return written
+
     # --- generated code ---------------------------------------------------------------------------
 
     def call(self, endpoint: ModuleType, /, *, retry: bool | None = None, timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> Any:
@@ -427,6 +469,22 @@ class AsyncTransport(_TransportCore):
                 yield response
         except httpx.TransportError as exc:
             raise self._stream_failure(exc, method, url) from exc
+
+    async def download(self, url: str, path: str | os.PathLike[str], *, params: dict[str, Any] | None = None,
+                       refuse_html: bool = False) -> int:
+        """See :meth:`Transport.download` (the file is written in a worker thread)."""
+        import anyio
+
+        written = 0
+        with _atomic_target(path) as (fd, name):
+            os.close(fd)
+            async with await anyio.open_file(name, "wb") as out, self.stream("GET", url, params=params) as response:
+                if refuse_html:
+                    _refuse_html(response)
+                async for chunk in response.aiter_bytes(C.DOWNLOAD_CHUNK_BYTES):
+                    await out.write(chunk)
+                    written += len(chunk)
+        return written
 
     async def call(self, endpoint: ModuleType, /, *, retry: bool | None = None, timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> Any:
         """See :meth:`Transport.call`."""

@@ -18,11 +18,10 @@ from __future__ import annotations
 import functools
 import io
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, Literal, TypeAlias, cast
 
 import httpx
@@ -440,20 +439,7 @@ class AgentServerClient:
         body has arrived: on any error (NotFoundError for a missing file ...) no partial file is left.
         """
         _require_absolute(remote_path)
-        target = Path(local_path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-        written = 0
-        try:
-            with os.fdopen(fd, "wb") as out, self._transport.stream("GET", "/api/file/download", params={"path": remote_path}) as response:
-                for chunk in response.iter_bytes(C.DOWNLOAD_CHUNK_BYTES):
-                    out.write(chunk)
-                    written += len(chunk)
-            os.replace(tmp_name, target)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-        return written
+        return self._transport.download("/api/file/download", local_path, params={"path": remote_path})
 
     def read_file(self, remote_path: str) -> bytes:
         """The whole content of ``remote_path`` in memory (use :meth:`download_file` for large files)."""

@@ -18,10 +18,8 @@ from __future__ import annotations
 import functools
 import io
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
 import anyio
@@ -272,23 +270,7 @@ class AsyncAgentServerClient:
     async def download_file(self, remote_path: str, local_path: str | os.PathLike[str]) -> int:
         """See :meth:`AgentServerClient.download_file`: no partial file is ever left behind."""
         _require_absolute(remote_path)
-        target = Path(local_path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-        os.close(fd)
-        written = 0
-        try:
-            async with await anyio.open_file(tmp_name, "wb") as out, self._transport.stream(
-                "GET", "/api/file/download", params={"path": remote_path}
-            ) as response:
-                async for chunk in response.aiter_bytes(C.DOWNLOAD_CHUNK_BYTES):
-                    await out.write(chunk)
-                    written += len(chunk)
-            os.replace(tmp_name, target)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-        return written
+        return await self._transport.download("/api/file/download", local_path, params={"path": remote_path})
 
     async def read_file(self, remote_path: str) -> bytes:
         from openhands_api_agent.api.files import download_file

@@ -35,7 +35,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -692,28 +691,7 @@ class OpenHandsV1:
         left on error. Unknown conversation → NotFoundError.
         """
         check_conversation_id(conversation_id)
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-        written = 0
-        try:
-            with os.fdopen(fd, "wb") as out, self._transport.stream(
-                "GET", f"/api/v1/app-conversations/{conversation_id}/download"
-            ) as response:
-                content_type = response.headers.get("content-type", "")
-                if "html" in content_type:
-                    raise UnexpectedContentError(
-                        "expected a zip but got an HTML page", response=response,
-                        hint="the base URL or conversation id is probably wrong (a web app answered)",
-                    )
-                for chunk in response.iter_bytes(C.DOWNLOAD_CHUNK_BYTES):
-                    out.write(chunk)
-                    written += len(chunk)
-            os.replace(tmp_name, target)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-        return written
+        return self._transport.download(f"/api/v1/app-conversations/{conversation_id}/download", path, refuse_html=True)
 
     # --- events -------------------------------------------------------------------------------------
 
