@@ -353,6 +353,9 @@ def test_facade_poll_returns_error_tasks_and_times_out_as_timeout_error() -> Non
     with pytest.raises(TimeoutError) as late:
         slow.poll_start_task_until_ready(TASK, max_polls=3)
     assert isinstance(late.value, StartTaskTimeout)
+    with pytest.raises(StartTaskTimeout) as out_of_time:
+        slow.poll_start_task_until_ready(TASK, timeout_s=0)
+    assert "status=WORKING" in str(out_of_time.value) and out_of_time.value.last_status.status == "WORKING"
 
 
 def test_unknown_statuses_from_a_newer_server_are_kept_not_fatal() -> None:

@@ -915,26 +915,35 @@ class OpenHandsV1API(OpenHandsV1):
     def poll_start_task_until_ready(self, task_id: str, *, timeout_s: int = 10 * 60, poll_interval_s: float = 2.0,
                                     backoff_factor: float = 1.5, max_interval_s: float = 10.0,
                                     max_polls: int | None = None) -> AppConversationStartTask:
-        """Poll until READY or ERROR and return the task (ERROR is returned, as in the seed)."""
+        """Poll until READY or ERROR and return the task (ERROR is returned, as in the seed).
+
+        The seed's knobs map onto :func:`poll_until`; running out of time or of ``max_polls`` raises
+        :class:`StartTaskTimeout`.
+        """
         polls = 0
-        deadline = time.monotonic() + float(timeout_s)
-        interval = max(0.25, float(poll_interval_s))
-        cap = max(interval, float(max_interval_s))
-        last: AppConversationStartTask | None = None
-        while True:
-            if max_polls is not None and polls >= max_polls:
-                raise StartTaskTimeout(f"start task {task_id} not finished after {max_polls} polls", last_status=last)
-            last = self.app_conversation_start_task_get(task_id)
+
+        def done(task: AppConversationStartTask | None) -> bool:
+            nonlocal polls
             polls += 1
-            if last is not None and str(last.status) in ("READY", "ERROR"):
-                return last
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                status = last.status if last is not None else "unknown"
-                raise StartTaskTimeout(f"start task {task_id} not finished in {timeout_s} s (last status {status})",
-                                       last_status=last)
-            self._sleep(min(interval, remaining))
-            interval = min(cap, interval * max(1.0, float(backoff_factor)))
+            if task is not None and str(task.status) in ("READY", "ERROR"):
+                return True
+            if max_polls is not None and polls >= max_polls:
+                raise StartTaskTimeout(f"start task {task_id} not finished after {max_polls} polls", last_status=task)
+            return False
+
+        interval = max(0.25, float(poll_interval_s))
+        try:
+            task = poll_until(
+                lambda: self.app_conversation_start_task_get(task_id), done, timeout_s=float(timeout_s),
+                describe=lambda t: f"status={t.status if t is not None else 'unknown'}",
+                initial_interval_s=interval, max_interval_s=max(interval, float(max_interval_s)),
+                factor=max(1.0, float(backoff_factor)), what=f"start task {task_id}", sleep=self._sleep,
+            )
+        except StartTaskTimeout:
+            raise
+        except WaitTimeoutError as exc:
+            raise StartTaskTimeout(str(exc.message), last_status=exc.last_status) from exc
+        return cast("AppConversationStartTask", task)
 
     def sandboxes_pause(self, sandbox_id: str) -> dict[str, bool]:
         self.pause_sandbox(sandbox_id)
