@@ -14,10 +14,10 @@ T = TypeVar("T")
 FetchPage = Callable[[str | None], tuple[Sequence[T], str | None]]
 
 
-def check_limit(limit: int | None, maximum: int = C.MAX_PAGE_SIZE) -> None:
-    """Refuse a page size the servers reject (1..100), before any request is sent."""
-    if limit is not None and not 1 <= limit <= maximum:
-        raise InvalidArgumentError(f"limit must be between 1 and {maximum}, got {limit}")
+def check_limit(limit: int | None, maximum: int = C.MAX_PAGE_SIZE, *, name: str = "limit", hint: str | None = None) -> None:
+    """Refuse a page size the servers reject (an integer 1..100), before any request is sent."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= maximum):
+        raise InvalidArgumentError(f"{name} must be an integer between 1 and {maximum}, got {limit!r}", hint=hint)
 
 
 def _remember(cursor: str, seen: set[str]) -> str:

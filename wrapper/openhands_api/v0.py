@@ -43,7 +43,7 @@ from ._exceptions import (
     ServerError,
     UnexpectedContentError,
 )
-from ._pagination import Pager
+from ._pagination import Pager, check_limit, next_cursor
 from ._polling import poll_until
 from ._secret import MASK, Secret
 from ._transport import Transport
@@ -295,12 +295,8 @@ def agent_state_of(event: Any) -> str | None:
     return None
 
 
-def _check_limit(name: str, value: int | None) -> None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= C.MAX_PAGE_SIZE):
-        raise InvalidArgumentError(
-            f"{name} must be an integer between 1 and {C.MAX_PAGE_SIZE}, got {value!r}",
-            hint=f"the V0 server rejects (events) or mishandles (list: limit=0 never ends) other values; use 1..{C.MAX_PAGE_SIZE}",
-        )
+# The V0 server answers other values with 400 (events) or mishandles them (list: limit=0 never ends).
+_LIMIT_HINT = f"use 1..{C.MAX_PAGE_SIZE}: the V0 server rejects (events) or mishandles (list: limit=0 never ends) other values"
 
 
 class V0Client:
@@ -472,18 +468,15 @@ class V0Client:
         """
         from openhands_api_v0.api.conversations import search_conversations
         from openhands_api_v0.models import ConversationInfoResultSet
-        from openhands_api_v0.types import UNSET
 
-        _check_limit("limit", limit)
+        check_limit(limit, hint=_LIMIT_HINT)
         try:
             result, response = self._call(
                 search_conversations,
                 # A 500 with a cursor is (nearly always) the cursor: do not hammer the server with retries.
                 retry=False if page_id else None,
-                limit=limit, page_id=page_id if page_id else UNSET,
-                selected_repository=selected_repository if selected_repository else UNSET,
-                conversation_trigger=conversation_trigger if conversation_trigger else UNSET,
-                include_sub_conversations=UNSET if include_sub_conversations is None else include_sub_conversations,
+                limit=limit, page_id=page_id or None, selected_repository=selected_repository or None,
+                conversation_trigger=conversation_trigger or None, include_sub_conversations=include_sub_conversations,
             )
         except ServerError as exc:
             if page_id:
@@ -493,8 +486,7 @@ class V0Client:
                 ) from exc
             raise
         page = self._expect(result, ConversationInfoResultSet, response)
-        next_page_id = page.next_page_id if isinstance(page.next_page_id, str) and page.next_page_id else None
-        return ConversationPage(page.raw, [Conversation(c) for c in page.results], next_page_id)
+        return ConversationPage(page.raw, [Conversation(c) for c in page.results], next_cursor(page.next_page_id))
 
     def iter_conversations(
         self,
@@ -505,7 +497,7 @@ class V0Client:
         conversation_trigger: str | None = None,
     ) -> Pager[Conversation]:
         """Every conversation, newest first, fetching pages lazily as iteration reaches them."""
-        _check_limit("page_size", page_size)
+        check_limit(page_size, name="page_size", hint=_LIMIT_HINT)
 
         def fetch(page_id: str | None) -> tuple[Sequence[Conversation], str | None]:
             page = self.list_conversations(limit=page_size, page_id=page_id, selected_repository=selected_repository,
@@ -597,19 +589,18 @@ class V0Client:
         """
         from openhands_api_v0.api.events import search_events
         from openhands_api_v0.models import EventPage as _EventPage
-        from openhands_api_v0.types import UNSET
 
-        _check_limit("limit", limit)
+        check_limit(limit, hint=_LIMIT_HINT)
         result, response = self._call(
             search_events, conversation_id=conversation_id, start_id=start_id,
-            end_id=UNSET if end_id is None else end_id, reverse=reverse, limit=limit,
+            end_id=end_id, reverse=reverse, limit=limit,
         )
         page = self._expect(result, _EventPage, response)
         return EventPage(page.raw, list(page.events), bool(page.has_more))
 
     def iter_events(self, conversation_id: str, *, start_id: int = 0, page_size: int = EVENTS_PAGE_SIZE) -> Iterator[Event]:
         """Every event from ``start_id`` on, oldest first, one request per ``page_size`` events."""
-        _check_limit("page_size", page_size)
+        check_limit(page_size, name="page_size", hint=_LIMIT_HINT)
         next_id = start_id
         while True:
             page = self.get_events(conversation_id, start_id=next_id, limit=page_size)
