@@ -39,3 +39,13 @@ def test_raw_of_a_locally_built_model_is_its_dict() -> None:
 
     msg = SendMessageRequest.from_dict({"content": [{"type": "text", "text": "hi"}]})
     assert msg.raw == {"content": [{"type": "text", "text": "hi"}]}
+
+
+def test_present_reads_absent_fields_of_every_generated_package() -> None:
+    from openhands_api._models import present
+    from openhands_api_agent.types import UNSET as AGENT_UNSET
+    from openhands_api_v0.types import UNSET as V0_UNSET
+    from openhands_api_v1.types import UNSET as V1_UNSET
+
+    assert [present(u) for u in (AGENT_UNSET, V1_UNSET, V0_UNSET, None)] == [None, None, None, None]
+    assert [present(v) for v in ("", 0, "x")] == ["", 0, "x"]  # falsy values are present

@@ -53,6 +53,7 @@ from ._exceptions import (
     UnexpectedContentError,
     WaitTimeoutError,
 )
+from ._models import present
 from ._pagination import Pager, check_limit
 from ._polling import poll_until
 from ._secret import MASK, Secret
@@ -169,13 +170,6 @@ def check_conversation_id(conversation_id: str, *, what: str = "conversation id"
     return conversation_id.strip()
 
 
-def opt(value: Any) -> Any:
-    """``None``/UNSET → ``None``; anything else unchanged (generated fields use an UNSET sentinel)."""
-    from openhands_api_v1.types import Unset
-
-    return None if value is None or isinstance(value, Unset) else value
-
-
 def _typed_items(items: Sequence[Any], cls_name: str, response_hint: str) -> list[Any]:
     """A batch answer whose item did not parse comes back as a plain dict: refuse it loudly."""
     for item in items:
@@ -193,7 +187,7 @@ class StartTaskFailedError(OpenHandsAPIError):
 
     def __init__(self, task: AppConversationStartTask) -> None:
         self.task = task
-        self.detail = str(opt(task.detail) or "")
+        self.detail = str(present(task.detail) or "")
         detail = self.detail or "(the server gave no detail; look at the app server's log)"
         super().__init__(f"start task {task.id} failed: {detail}")
 
@@ -522,7 +516,7 @@ class OpenHandsV1:
         )
         if str(task.status) == "ERROR":
             raise StartTaskFailedError(task)
-        if not opt(task.app_conversation_id):
+        if not present(task.app_conversation_id):
             raise UnexpectedContentError(f"start task {task_id} is READY but names no app_conversation_id", raw=task.raw)
         return task
 
@@ -543,7 +537,7 @@ class OpenHandsV1:
         MISSING or in ERROR raises :class:`ResolverError` at once instead of waiting in vain.
         """
         def done(conv: AppConversation) -> bool:
-            sandbox_status = str(opt(conv.sandbox_status) or "")
+            sandbox_status = str(present(conv.sandbox_status) or "")
             if sandbox_status in ("PAUSED", "MISSING", "ERROR"):
                 raise ResolverError(
                     f"conversation {conversation_id}: its sandbox is {sandbox_status}, so it cannot finish",
@@ -551,13 +545,13 @@ class OpenHandsV1:
                     hint="resume a PAUSED sandbox (resume_sandbox / `openhands-api resume-sandbox`); "
                     "MISSING or ERROR means it is gone: start a new conversation",
                 )
-            return str(opt(conv.execution_status)) in stop_on
+            return str(present(conv.execution_status)) in stop_on
 
         return poll_until(
             lambda: self.get_conversation(conversation_id),
             done,
             timeout_s=timeout_s,
-            describe=lambda c: f"execution_status={opt(c.execution_status)}, sandbox_status={opt(c.sandbox_status)}",
+            describe=lambda c: f"execution_status={present(c.execution_status)}, sandbox_status={present(c.sandbox_status)}",
             on_progress=on_progress,
             initial_interval_s=initial_interval_s,
             max_interval_s=max_interval_s,
@@ -599,12 +593,12 @@ class OpenHandsV1:
         report("start task", str(task.status))
         task = self.wait_until_ready(task.id, timeout_s=timeout_s,
                                      on_progress=lambda t: report("start task", str(t.status)))
-        conversation_id = cast(str, opt(task.app_conversation_id))
+        conversation_id = cast(str, present(task.app_conversation_id))
         report("conversation", f"{conversation_id} ready")
         if wait_finished:
             conversation = self.wait_until_finished(
                 conversation_id, timeout_s=max(1.0, deadline - time.monotonic()),
-                on_progress=lambda c: report("execution", str(opt(c.execution_status))),
+                on_progress=lambda c: report("execution", str(present(c.execution_status))),
             )
         else:
             conversation = self.get_conversation(conversation_id)
@@ -642,7 +636,7 @@ class OpenHandsV1:
         except OpenHandsAPIError:
             task = None
         if task is not None:
-            target = opt(task.app_conversation_id)
+            target = present(task.app_conversation_id)
             hint = (
                 f"{conversation_id} is a start-task id, not a conversation id; "
                 + (f"its conversation is {target}" if target else f"its conversation is not ready yet (status {task.status})")

@@ -114,10 +114,10 @@ def _count_app(api: OpenHandsV1, conv: AppConversation) -> int:
 
 
 def _count_agent(api: OpenHandsV1, conv: AppConversation, resume_paused: bool) -> int:
-    from .v1 import opt
+    from ._models import present
     from .v1_resolver import ResolverError
 
-    status = str(opt(conv.sandbox_status) or "MISSING")
+    status = str(present(conv.sandbox_status) or "MISSING")
     # Checked here, before any agent-server call: a PAUSED sandbox's agent server hangs.
     if status == "PAUSED" and not resume_paused:
         raise ResolverError("sandbox is PAUSED and resume_paused is off (its agent server would hang)", step="sandbox")

@@ -86,9 +86,9 @@ def agent_base_from_conversation_url(conversation_url: str) -> str | None:
 
 
 def agent_url_from_sandbox(sandbox: SandboxInfo) -> str | None:
-    from .v1 import opt
+    from ._models import present
 
-    for exposed in opt(sandbox.exposed_urls) or []:
+    for exposed in present(sandbox.exposed_urls) or []:
         if str(exposed.name) == AGENT_SERVER_URL_NAME and exposed.url:
             return str(exposed.url).rstrip("/")
     return None
@@ -128,7 +128,7 @@ def resolve_agent_server(
     on_progress: Callable[[str], None] | None = None,
 ) -> ResolvedAgentServer:
     """Resolve ``any_id`` (see the module docstring); used by :meth:`OpenHandsV1.resolve_agent_server`."""
-    from .v1 import opt
+    from ._models import present
 
     steps: list[str] = []
 
@@ -143,19 +143,19 @@ def resolve_agent_server(
     if task is not None:
         status = str(task.status)
         if status == "ERROR":
-            detail = opt(task.detail) or "(no detail)"
+            detail = present(task.detail) or "(no detail)"
             raise ResolverError(f"start task {task.id} ended in ERROR: {detail}", step="start task",
                                 hint="start a new conversation; the failed one has no agent server")
-        conversation_id = opt(task.app_conversation_id)
+        conversation_id = present(task.app_conversation_id)
         if conversation_id:
             conv = api.get_conversations([conversation_id])[0]
-        sandbox_id = opt(task.sandbox_id)
+        sandbox_id = present(task.sandbox_id)
         if conv is None and not sandbox_id:
             raise ResolverError(f"start task {task.id} is still {status}: it has no sandbox yet", step="start task",
                                 hint="wait for it first (wait_until_ready / `openhands-api start-conversation` waits)")
 
-    sandbox_id = (opt(sandbox.id) if sandbox is not None else None) or (conv.sandbox_id if conv is not None and opt(conv.sandbox_id) else None) \
-        or (opt(task.sandbox_id) if task is not None else None)
+    sandbox_id = (present(sandbox.id) if sandbox is not None else None) or (conv.sandbox_id if conv is not None and present(conv.sandbox_id) else None) \
+        or (present(task.sandbox_id) if task is not None else None)
     if sandbox is None and sandbox_id:
         sandbox = api.get_sandboxes([sandbox_id])[0]
         if sandbox is None:
@@ -190,9 +190,9 @@ def resolve_agent_server(
 
     # URL: start task, then conversation, then sandbox.
     url = url_source = None
-    if task is not None and opt(task.agent_server_url):
+    if task is not None and present(task.agent_server_url):
         url, url_source = str(task.agent_server_url).rstrip("/"), "start task agent_server_url"
-    elif conv is not None and opt(conv.conversation_url):
+    elif conv is not None and present(conv.conversation_url):
         url = agent_base_from_conversation_url(str(conv.conversation_url))
         url_source = "conversation conversation_url"
     if url is None:
@@ -204,9 +204,9 @@ def resolve_agent_server(
 
     # Key: conversation, then sandbox.
     key = key_source = None
-    if conv is not None and opt(conv.session_api_key):
+    if conv is not None and present(conv.session_api_key):
         key, key_source = str(conv.session_api_key), "conversation session_api_key"
-    elif opt(sandbox.session_api_key):
+    elif present(sandbox.session_api_key):
         key, key_source = str(sandbox.session_api_key), "sandbox session_api_key"
     if key is None:
         raise ResolverError(f"no session key for sandbox {sandbox.id}", step="key",

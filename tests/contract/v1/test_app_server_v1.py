@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 from openhands_api import AuthenticationError, BadRequestError, InvalidArgumentError, NotFoundError, ServerError
+from openhands_api._models import present
 from openhands_api._polling import poll_until
 from openhands_api.v1 import (
     START_TASK_ACTIVE_STATUSES,
     OpenHandsV1,
     OpenHandsV1API,
     ResolverError,
-    opt,
     same_id,
 )
 from openhands_api.v1_counting import FULL_STATE_EVENTS, EventCountError, count_zip_events
@@ -59,7 +59,7 @@ def _settled_app_count(v1: OpenHandsV1, conversation_id: str, expected: int) -> 
 def test_health_user_and_settings(v1: OpenHandsV1, v1_server: V1Facts) -> None:
     assert v1.health() == "OK"
     me = v1.me()
-    assert opt(me.id) is None  # self-hosted: no accounts
+    assert present(me.id) is None  # self-hosted: no accounts
     assert me.agent_settings.llm.model == FAKE_MODEL
     # Masked by the server ("**********"); cassettes hold the scrubber's placeholder instead.
     assert me.agent_settings.llm.api_key in ("**********", REDACTED)
@@ -77,7 +77,7 @@ def test_conversation_lifecycle_resolver_and_counts(v1: OpenHandsV1, tmp_path: P
     # Start: the answer is a start task, not a conversation.
     task = v1.start_conversation("say hello")
     assert isinstance(task, AppConversationStartTask)
-    assert task.status == "WORKING" and opt(task.app_conversation_id) is None
+    assert task.status == "WORKING" and present(task.app_conversation_id) is None
 
     seen: list[str] = []
     ready = v1.wait_until_ready(task.id, on_progress=lambda t: seen.append(str(t.status)))
@@ -85,7 +85,7 @@ def test_conversation_lifecycle_resolver_and_counts(v1: OpenHandsV1, tmp_path: P
     assert set(seen) <= {*START_TASK_ACTIVE_STATUSES, "READY"}
     conversation_id = str(ready.app_conversation_id)
     sandbox_id = str(ready.sandbox_id)
-    assert opt(ready.agent_server_url)
+    assert present(ready.agent_server_url)
 
     done = v1.wait_until_finished(conversation_id)
     assert isinstance(done, AppConversation)
@@ -152,7 +152,7 @@ def test_conversation_lifecycle_resolver_and_counts(v1: OpenHandsV1, tmp_path: P
     # Sandboxes.
     sandbox = v1.get_sandbox(sandbox_id)
     assert sandbox.status == "RUNNING"
-    assert [u.name for u in opt(sandbox.exposed_urls) or []] == ["AGENT_SERVER"]
+    assert [u.name for u in present(sandbox.exposed_urls) or []] == ["AGENT_SERVER"]
     assert any(s.id == sandbox_id for s in v1.iter_sandboxes())
 
     # Paused: no URL/key any more; the resolver refuses without resume, the agent source is skipped
@@ -160,7 +160,7 @@ def test_conversation_lifecycle_resolver_and_counts(v1: OpenHandsV1, tmp_path: P
     v1.pause_sandbox(sandbox_id)
     assert v1.get_sandbox(sandbox_id).status == "PAUSED"
     paused = v1.get_conversation(conversation_id)
-    assert paused.sandbox_status == "PAUSED" and opt(paused.conversation_url) is None and opt(paused.execution_status) is None
+    assert paused.sandbox_status == "PAUSED" and present(paused.conversation_url) is None and present(paused.execution_status) is None
     with pytest.raises(ResolverError) as refused:
         v1.resolve_agent_server(conversation_id, resume=False)
     assert refused.value.step == "sandbox" and "PAUSED" in str(refused.value)

@@ -24,6 +24,7 @@ from importlib import import_module
 from typing import Any, TextIO
 
 from .._exceptions import ConfigurationError, OpenHandsAPIError
+from .._models import present
 from .._secret import MASK, scrub
 
 GROUPS = ("agent", "v1", "v0")
@@ -57,22 +58,17 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def _present(value: Any) -> Any:
-    """A generated field's value, or None when it is absent (UNSET) or null."""
-    return None if value is None or type(value).__name__ == "Unset" else value
-
-
 def event_line(event: Any) -> str:
     """One human line for an agent-server-style event (agent server and V1 app server alike)."""
     kind = str(getattr(event, "kind", "?"))
     detail: Any = None
     if kind == "ActionEvent":
-        detail = getattr(_present(getattr(event, "action", None)), "kind", None)
+        detail = getattr(present(getattr(event, "action", None)), "kind", None)
     elif kind == "ObservationEvent":
-        detail = getattr(_present(getattr(event, "observation", None)), "kind", None)
+        detail = getattr(present(getattr(event, "observation", None)), "kind", None)
     elif kind == "ConversationStateUpdateEvent":
-        detail = _present(getattr(event, "key", None))
-    return f"{_present(getattr(event, 'timestamp', None)) or ''}  {kind:<30} {detail or ''}".rstrip()
+        detail = present(getattr(event, "key", None))
+    return f"{present(getattr(event, 'timestamp', None)) or ''}  {kind:<30} {detail or ''}".rstrip()
 
 
 @dataclass

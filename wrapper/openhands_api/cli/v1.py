@@ -12,7 +12,8 @@ import argparse
 import time
 from typing import Any
 
-from ..v1 import OpenHandsV1, StartedConversation, opt
+from .._models import present
+from ..v1 import OpenHandsV1, StartedConversation
 from ..v1_counting import SOURCES
 from .main import CLIContext, event_line
 
@@ -77,8 +78,8 @@ def _client(ctx: CLIContext) -> OpenHandsV1:
 
 
 def _conversation_line(c: Any) -> str:
-    status = opt(c.execution_status) or "-"
-    return f"{c.id}  {opt(c.sandbox_status) or '-'!s:<8} {status!s:<10} {opt(c.title) or ''}"
+    status = present(c.execution_status) or "-"
+    return f"{c.id}  {present(c.sandbox_status) or '-'!s:<8} {status!s:<10} {present(c.title) or ''}"
 
 
 def _search_conversations(args: argparse.Namespace, ctx: CLIContext) -> int:
@@ -107,7 +108,7 @@ def _start_conversation(args: argparse.Namespace, ctx: CLIContext) -> int:
             on_progress=progress,
         )
     conv = result.conversation
-    ctx.emit(conv, lambda: f"conversation {conv.id}: execution_status={opt(conv.execution_status)} "
+    ctx.emit(conv, lambda: f"conversation {conv.id}: execution_status={present(conv.execution_status)} "
                            f"sandbox={conv.sandbox_id} ({time.monotonic() - started_at:.1f} s)")
     return 0
 
@@ -119,12 +120,12 @@ def _conversation(args: argparse.Namespace, ctx: CLIContext) -> int:
     def human() -> str:
         return "\n".join([
             f"id               {conv.id}",
-            f"title            {opt(conv.title) or ''}",
-            f"sandbox          {opt(conv.sandbox_id)} ({opt(conv.sandbox_status)})",
-            f"execution_status {opt(conv.execution_status)}",
-            f"repository       {opt(conv.selected_repository) or '-'} {opt(conv.selected_branch) or ''}".rstrip(),
-            f"created_at       {opt(conv.created_at)}",
-            f"agent server     {'yes' if opt(conv.conversation_url) else 'not running'}",
+            f"title            {present(conv.title) or ''}",
+            f"sandbox          {present(conv.sandbox_id)} ({present(conv.sandbox_status)})",
+            f"execution_status {present(conv.execution_status)}",
+            f"repository       {present(conv.selected_repository) or '-'} {present(conv.selected_branch) or ''}".rstrip(),
+            f"created_at       {present(conv.created_at)}",
+            f"agent server     {'yes' if present(conv.conversation_url) else 'not running'}",
         ])
 
     ctx.emit(conv, human)
@@ -168,7 +169,7 @@ def _sandboxes(args: argparse.Namespace, ctx: CLIContext) -> int:
         items = list(oh.iter_sandboxes())
 
     def line(s: Any) -> str:
-        urls = ", ".join(f"{u.name}={u.url}" for u in (opt(s.exposed_urls) or []))
+        urls = ", ".join(f"{u.name}={u.url}" for u in (present(s.exposed_urls) or []))
         return f"{s.id}  {s.status!s:<8} {urls}"
 
     ctx.emit(items, lambda: "\n".join(line(s) for s in items) or "(no sandboxes)")
@@ -205,11 +206,11 @@ def _me(args: argparse.Namespace, ctx: CLIContext) -> int:
         user = oh.me()
 
     def human() -> str:
-        llm = opt(getattr(opt(user.agent_settings), "llm", None))
-        model = opt(llm.model) if llm is not None else None
+        llm = present(getattr(present(user.agent_settings), "llm", None))
+        model = present(llm.model) if llm is not None else None
         return "\n".join([
-            f"id     {opt(user.id) or '(none: self-hosted server without accounts)'}",
-            f"email  {opt(user.email) or '-'}",
+            f"id     {present(user.id) or '(none: self-hosted server without accounts)'}",
+            f"email  {present(user.email) or '-'}",
             f"llm    {model or '-'}",
         ])
 
