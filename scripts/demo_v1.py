@@ -22,7 +22,8 @@ sys.path[:0] = [str(HERE), str(HERE / "servers")]
 
 from app_server_v1 import OPENHANDS_AI, start_app_server_v1  # noqa: E402  (scripts/servers)
 from openhands_api import OpenHandsAPIError  # noqa: E402
-from openhands_api.v1 import OpenHandsV1, opt  # noqa: E402
+from openhands_api._models import present  # noqa: E402
+from openhands_api.v1 import OpenHandsV1  # noqa: E402
 from openhands_api.v1_counting import FULL_STATE_EVENTS, RELATION, EventCount  # noqa: E402
 
 
@@ -56,7 +57,7 @@ def v1_demo() -> dict[str, object]:
         print(f"    app server at {server.url} (ready after {server.timings['ready_s']:.1f} s); key hidden")
         with OpenHandsV1(server.url, api_key=server.key) as oh:
             me = oh.me()
-            print(f"    /users/me: id={opt(me.id)} (self-hosted), llm={me.agent_settings.llm.model}")
+            print(f"    /users/me: id={present(me.id)} (self-hosted), llm={me.agent_settings.llm.model}")
 
             step("starting a conversation: 'say hello' (a sandbox = a real agent server boots first)")
             t0 = time.monotonic()
@@ -69,7 +70,7 @@ def v1_demo() -> dict[str, object]:
             ready_s = time.monotonic() - t0
             conversation_id = result.conversation_id
             done = oh.wait_until_finished(conversation_id, timeout_s=180,
-                                          on_progress=lambda c: progress(f"execution: {opt(c.execution_status)}"))
+                                          on_progress=lambda c: progress(f"execution: {present(c.execution_status)}"))
             finished_s = time.monotonic() - t0
             if done.execution_status != "finished":
                 fail(f"conversation ended as {done.execution_status}")
