@@ -11,8 +11,13 @@ CONTRACT := tests/contract
 # Which server's contract tests `make record` / `make test-live` run: all, or SERVER=agent|v1|v0.
 SERVER ?=
 CONTRACT_DIRS := $(if $(SERVER),$(CONTRACT)/$(SERVER),$(CONTRACT))
+# Which agent-server version the agent contract tests use: empty = the pin (scripts/servers/agent_server.py);
+# 1.34.0 = what V1 sandboxes run (its own cassettes: tests/contract/agent/cassettes/agent-1.34.0/).
+AGENT_VERSION ?=
+SANDBOX_AGENT_VERSION := 1.34.0
+export AGENT_VERSION
 
-.PHONY: help venv generate check-generated test test-unit test-live record demo bench lint typecheck clean
+.PHONY: help venv generate check-generated test test-unit test-live record demo bench lint typecheck clean check-drift
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -33,8 +38,9 @@ check-generated: generate ## regenerate and fail on any difference from what is 
 	git diff --exit-code -- generated/
 	@test -z "$$(git status --porcelain -- generated/)" || { git status --porcelain -- generated/; echo "untracked files in generated/"; exit 1; }
 
-test: $(STAMP) ## offline: unit tests + contract tests replaying cassettes, network blocked
+test: $(STAMP) ## offline: unit tests + contract tests replaying cassettes (agent: both versions), network blocked
 	$(PYTEST) -q --record-mode=none --block-network
+	AGENT_VERSION=$(SANDBOX_AGENT_VERSION) $(PYTEST) -q --record-mode=none --block-network $(CONTRACT)/agent
 
 test-unit: $(STAMP) ## unit tests only
 	$(PYTEST) -q tests/unit
@@ -42,9 +48,12 @@ test-unit: $(STAMP) ## unit tests only
 test-live: $(STAMP) ## contract tests against live local real servers (no cassettes); SERVER=agent|v1|v0
 	$(PYTEST) -q --disable-recording $(CONTRACT_DIRS)
 
-record: $(STAMP) ## re-record cassettes from live local real servers; SERVER=agent|v1|v0
+record: $(STAMP) ## re-record cassettes from live local real servers; SERVER=agent|v1|v0, AGENT_VERSION=1.34.0
 	$(PYTEST) -q --record-mode=rewrite $(CONTRACT_DIRS)
 	$(PY) scripts/check_cassettes.py
+
+check-drift: $(STAMP) ## maintainer: diff specs/ against each real server's fresh /openapi.json; SERVER=agent|agent-1.34.0|v1|v0
+	$(PY) scripts/check_drift.py $(if $(SERVER),--server $(SERVER))
 
 demo: $(STAMP) ## the main job end to end against real local servers with the fake LLM
 	$(PY) scripts/demo.py
