@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LIVE_STAMP := $(VENV)/.installed-live
 PYTEST := $(PY) -m pytest
 CONTRACT := tests/contract
 # Which server's contract tests `make record` / `make test-live` run: all, or SERVER=agent|v1|v0.
@@ -31,6 +32,10 @@ $(STAMP): requirements-dev.txt pyproject.toml
 
 venv: $(STAMP) ## create .venv with the pinned dev tools and the package (editable)
 
+$(LIVE_STAMP): $(STAMP) requirements-live.txt
+	$(PY) -m pip install -q -r requirements-live.txt -c requirements-dev.txt
+	touch $(LIVE_STAMP)
+
 generate: $(STAMP) ## regenerate generated/ from specs/ (pinned openapi-python-client + ruff)
 	$(PY) scripts/generate.py
 
@@ -45,8 +50,9 @@ test: $(STAMP) ## offline: unit tests + contract tests replaying cassettes (agen
 test-unit: $(STAMP) ## unit tests only
 	$(PYTEST) -q tests/unit
 
-test-live: $(STAMP) ## contract tests against live local real servers (no cassettes); SERVER=agent|v1|v0
+test-live: $(LIVE_STAMP) ## maintainer: contract tests against live local real servers (no cassettes) + schemathesis; SERVER=agent|v1|v0
 	$(PYTEST) -q --disable-recording $(CONTRACT_DIRS)
+	$(if $(filter-out agent v1,$(SERVER)),,$(PY) scripts/schemathesis_live.py $(if $(SERVER),--server $(SERVER)))
 
 record: $(STAMP) ## re-record cassettes from live local real servers; SERVER=agent|v1|v0, AGENT_VERSION=1.34.0
 	$(PYTEST) -q --record-mode=rewrite $(CONTRACT_DIRS)

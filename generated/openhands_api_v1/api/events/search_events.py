@@ -57,7 +57,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorBody | EventPage | None:
+) -> ErrorBody | EventPage | str | None:
     if response.status_code == 200:
         response_200 = EventPage.from_dict(response.json())
 
@@ -73,6 +73,10 @@ def _parse_response(
 
         return response_422
 
+    if response.status_code == 500:
+        response_500 = response.text
+        return response_500
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -81,7 +85,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorBody | EventPage]:
+) -> Response[ErrorBody | EventPage | str]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -100,7 +104,7 @@ def sync_detailed(
     sort_order: EventSortOrder | Unset = UNSET,
     page_id: str | Unset = UNSET,
     limit: int | Unset = UNSET,
-) -> Response[ErrorBody | EventPage]:
+) -> Response[ErrorBody | EventPage | str]:
     """One page of the events the app server stored (an unknown conversation gives an empty page)
 
     Args:
@@ -117,7 +121,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | EventPage]
+        Response[ErrorBody | EventPage | str]
     """
 
     kwargs = _get_kwargs(
@@ -147,7 +151,7 @@ def sync(
     sort_order: EventSortOrder | Unset = UNSET,
     page_id: str | Unset = UNSET,
     limit: int | Unset = UNSET,
-) -> ErrorBody | EventPage | None:
+) -> ErrorBody | EventPage | str | None:
     """One page of the events the app server stored (an unknown conversation gives an empty page)
 
     Args:
@@ -164,7 +168,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | EventPage
+        ErrorBody | EventPage | str
     """
 
     return sync_detailed(
@@ -189,7 +193,7 @@ async def asyncio_detailed(
     sort_order: EventSortOrder | Unset = UNSET,
     page_id: str | Unset = UNSET,
     limit: int | Unset = UNSET,
-) -> Response[ErrorBody | EventPage]:
+) -> Response[ErrorBody | EventPage | str]:
     """One page of the events the app server stored (an unknown conversation gives an empty page)
 
     Args:
@@ -206,7 +210,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | EventPage]
+        Response[ErrorBody | EventPage | str]
     """
 
     kwargs = _get_kwargs(
@@ -234,7 +238,7 @@ async def asyncio(
     sort_order: EventSortOrder | Unset = UNSET,
     page_id: str | Unset = UNSET,
     limit: int | Unset = UNSET,
-) -> ErrorBody | EventPage | None:
+) -> ErrorBody | EventPage | str | None:
     """One page of the events the app server stored (an unknown conversation gives an empty page)
 
     Args:
@@ -251,7 +255,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | EventPage
+        ErrorBody | EventPage | str
     """
 
     return (
