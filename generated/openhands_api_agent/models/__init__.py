@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .observation_event import ObservationEvent
     from .observation_payload import ObservationPayload
     from .pause_event import PauseEvent
+    from .security_risk import SecurityRisk
     from .send_message_request import SendMessageRequest
     from .server_info import ServerInfo
     from .start_conversation_request import StartConversationRequest
@@ -83,6 +84,7 @@ _MODULE_OF: dict[str, str] = {
     "ObservationEvent": ".observation_event",
     "ObservationPayload": ".observation_payload",
     "PauseEvent": ".pause_event",
+    "SecurityRisk": ".security_risk",
     "SendMessageRequest": ".send_message_request",
     "ServerInfo": ".server_info",
     "StartConversationRequest": ".start_conversation_request",
@@ -146,6 +148,7 @@ __all__ = (
     "ObservationEvent",
     "ObservationPayload",
     "PauseEvent",
+    "SecurityRisk",
     "SendMessageRequest",
     "ServerInfo",
     "StartConversationRequest",

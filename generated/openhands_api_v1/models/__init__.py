@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from .sandbox_spec_info_initial_env import SandboxSpecInfoInitialEnv
     from .sandbox_spec_page import SandboxSpecPage
     from .sandbox_status import SandboxStatus
+    from .security_risk import SecurityRisk
     from .send_message_request import SendMessageRequest
     from .settings import Settings
     from .settings_conversation_settings import SettingsConversationSettings
@@ -93,6 +94,7 @@ _MODULE_OF: dict[str, str] = {
     "SandboxSpecInfoInitialEnv": ".sandbox_spec_info_initial_env",
     "SandboxSpecPage": ".sandbox_spec_page",
     "SandboxStatus": ".sandbox_status",
+    "SecurityRisk": ".security_risk",
     "SendMessageRequest": ".send_message_request",
     "Settings": ".settings",
     "SettingsConversationSettings": ".settings_conversation_settings",
@@ -160,6 +162,7 @@ __all__ = (
     "SandboxSpecInfoInitialEnv",
     "SandboxSpecPage",
     "SandboxStatus",
+    "SecurityRisk",
     "SendMessageRequest",
     "Settings",
     "SettingsConversationSettings",

@@ -42,7 +42,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorBody | int | None:
+) -> ErrorBody | int | str | None:
     if response.status_code == 200:
         response_200 = cast(int, response.json())
         return response_200
@@ -57,6 +57,10 @@ def _parse_response(
 
         return response_422
 
+    if response.status_code == 500:
+        response_500 = response.text
+        return response_500
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -65,7 +69,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorBody | int]:
+) -> Response[ErrorBody | int | str]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -81,7 +85,7 @@ def sync_detailed(
     kind_eq: str | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
-) -> Response[ErrorBody | int]:
+) -> Response[ErrorBody | int | str]:
     """Number of stored events (a bare JSON integer; 0 for an unknown conversation)
 
      Counts what the agent server posted to the app server's webhook: the agent server's own events plus
@@ -99,7 +103,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | int]
+        Response[ErrorBody | int | str]
     """
 
     kwargs = _get_kwargs(
@@ -123,7 +127,7 @@ def sync(
     kind_eq: str | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
-) -> ErrorBody | int | None:
+) -> ErrorBody | int | str | None:
     """Number of stored events (a bare JSON integer; 0 for an unknown conversation)
 
      Counts what the agent server posted to the app server's webhook: the agent server's own events plus
@@ -141,7 +145,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | int
+        ErrorBody | int | str
     """
 
     return sync_detailed(
@@ -160,7 +164,7 @@ async def asyncio_detailed(
     kind_eq: str | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
-) -> Response[ErrorBody | int]:
+) -> Response[ErrorBody | int | str]:
     """Number of stored events (a bare JSON integer; 0 for an unknown conversation)
 
      Counts what the agent server posted to the app server's webhook: the agent server's own events plus
@@ -178,7 +182,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | int]
+        Response[ErrorBody | int | str]
     """
 
     kwargs = _get_kwargs(
@@ -200,7 +204,7 @@ async def asyncio(
     kind_eq: str | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
-) -> ErrorBody | int | None:
+) -> ErrorBody | int | str | None:
     """Number of stored events (a bare JSON integer; 0 for an unknown conversation)
 
      Counts what the agent server posted to the app server's webhook: the agent server's own events plus
@@ -218,7 +222,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | int
+        ErrorBody | int | str
     """
 
     return (
