@@ -12,6 +12,11 @@ from ..models.conversation_execution_status import (
     ConversationExecutionStatus,
     check_conversation_execution_status,
 )
+from ..models.conversation_trigger import (
+    ConversationTrigger,
+    check_conversation_trigger,
+)
+from ..models.provider_type import ProviderType, check_provider_type
 from ..models.sandbox_status import SandboxStatus, check_sandbox_status
 from ..types import UNSET, Unset
 
@@ -33,8 +38,8 @@ class AppConversation:
         title (None | str | Unset):
         selected_repository (None | str | Unset):
         selected_branch (None | str | Unset):
-        git_provider (None | str | Unset):
-        trigger (None | str | Unset):
+        git_provider (None | ProviderType | Unset):
+        trigger (ConversationTrigger | None | Unset):
         llm_model (None | str | Unset):
         agent_kind (str | Unset):
         parent_conversation_id (None | str | Unset):
@@ -58,8 +63,8 @@ class AppConversation:
     title: None | str | Unset = UNSET
     selected_repository: None | str | Unset = UNSET
     selected_branch: None | str | Unset = UNSET
-    git_provider: None | str | Unset = UNSET
-    trigger: None | str | Unset = UNSET
+    git_provider: None | ProviderType | Unset = UNSET
+    trigger: ConversationTrigger | None | Unset = UNSET
     llm_model: None | str | Unset = UNSET
     agent_kind: str | Unset = UNSET
     parent_conversation_id: None | str | Unset = UNSET
@@ -118,12 +123,16 @@ class AppConversation:
         git_provider: None | str | Unset
         if isinstance(self.git_provider, Unset):
             git_provider = UNSET
+        elif isinstance(self.git_provider, str):
+            git_provider = self.git_provider
         else:
             git_provider = self.git_provider
 
         trigger: None | str | Unset
         if isinstance(self.trigger, Unset):
             trigger = UNSET
+        elif isinstance(self.trigger, str):
+            trigger = self.trigger
         else:
             trigger = self.trigger
 
@@ -295,21 +304,37 @@ class AppConversation:
 
         selected_branch = _parse_selected_branch(d.pop("selected_branch", UNSET))
 
-        def _parse_git_provider(data: object) -> None | str | Unset:
+        def _parse_git_provider(data: object) -> None | ProviderType | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            return cast(None | str | Unset, data)
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                git_provider_type_0 = check_provider_type(data)
+
+                return git_provider_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | ProviderType | Unset, data)
 
         git_provider = _parse_git_provider(d.pop("git_provider", UNSET))
 
-        def _parse_trigger(data: object) -> None | str | Unset:
+        def _parse_trigger(data: object) -> ConversationTrigger | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            return cast(None | str | Unset, data)
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                trigger_type_0 = check_conversation_trigger(data)
+
+                return trigger_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(ConversationTrigger | None | Unset, data)
 
         trigger = _parse_trigger(d.pop("trigger", UNSET))
 

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.agent_type import AgentType, check_agent_type
+from ..models.provider_type import ProviderType, check_provider_type
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -25,12 +27,12 @@ class AppConversationStartRequest:
         title (None | str | Unset):
         selected_repository (None | str | Unset): owner/repo
         selected_branch (None | str | Unset):
-        git_provider (None | str | Unset): github, gitlab, bitbucket, ...
+        git_provider (None | ProviderType | Unset):
         sandbox_id (None | str | Unset): Reuse a running sandbox
         conversation_id (None | str | Unset):
         parent_conversation_id (None | str | Unset):
         llm_model (None | str | Unset):
-        agent_type (str | Unset): default or plan
+        agent_type (AgentType | Unset):
         system_message_suffix (None | str | Unset):
         public (bool | None | Unset):
     """
@@ -39,12 +41,12 @@ class AppConversationStartRequest:
     title: None | str | Unset = UNSET
     selected_repository: None | str | Unset = UNSET
     selected_branch: None | str | Unset = UNSET
-    git_provider: None | str | Unset = UNSET
+    git_provider: None | ProviderType | Unset = UNSET
     sandbox_id: None | str | Unset = UNSET
     conversation_id: None | str | Unset = UNSET
     parent_conversation_id: None | str | Unset = UNSET
     llm_model: None | str | Unset = UNSET
-    agent_type: str | Unset = UNSET
+    agent_type: AgentType | Unset = UNSET
     system_message_suffix: None | str | Unset = UNSET
     public: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -90,6 +92,8 @@ class AppConversationStartRequest:
         git_provider: None | str | Unset
         if isinstance(self.git_provider, Unset):
             git_provider = UNSET
+        elif isinstance(self.git_provider, str):
+            git_provider = self.git_provider
         else:
             git_provider = self.git_provider
 
@@ -117,7 +121,9 @@ class AppConversationStartRequest:
         else:
             llm_model = self.llm_model
 
-        agent_type = self.agent_type
+        agent_type: str | Unset = UNSET
+        if not isinstance(self.agent_type, Unset):
+            agent_type = self.agent_type
 
         system_message_suffix: None | str | Unset
         if isinstance(self.system_message_suffix, Unset):
@@ -213,12 +219,20 @@ class AppConversationStartRequest:
 
         selected_branch = _parse_selected_branch(d.pop("selected_branch", UNSET))
 
-        def _parse_git_provider(data: object) -> None | str | Unset:
+        def _parse_git_provider(data: object) -> None | ProviderType | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            return cast(None | str | Unset, data)
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                git_provider_type_0 = check_provider_type(data)
+
+                return git_provider_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | ProviderType | Unset, data)
 
         git_provider = _parse_git_provider(d.pop("git_provider", UNSET))
 
@@ -260,7 +274,12 @@ class AppConversationStartRequest:
 
         llm_model = _parse_llm_model(d.pop("llm_model", UNSET))
 
-        agent_type = d.pop("agent_type", UNSET)
+        _agent_type = d.pop("agent_type", UNSET)
+        agent_type: AgentType | Unset
+        if isinstance(_agent_type, Unset):
+            agent_type = UNSET
+        else:
+            agent_type = check_agent_type(_agent_type)
 
         def _parse_system_message_suffix(data: object) -> None | str | Unset:
             if data is None:

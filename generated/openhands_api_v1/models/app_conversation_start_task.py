@@ -12,7 +12,9 @@ from ..models.start_task_status import StartTaskStatus, check_start_task_status
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.app_conversation_start_request import AppConversationStartRequest
+    from ..models.app_conversation_start_task_request import (
+        AppConversationStartTaskRequest,
+    )
 
 
 T = TypeVar("T", bound="AppConversationStartTask")
@@ -30,8 +32,7 @@ class AppConversationStartTask:
         sandbox_id (None | str | Unset): Set from WAITING_FOR_SANDBOX on
         agent_server_url (None | str | Unset): Base URL of the agent server, set from STARTING_CONVERSATION on (no key
             here)
-        request (AppConversationStartRequest | Unset): Everything is optional; without initial_message the conversation
-            just waits
+        request (AppConversationStartTaskRequest | Unset): The start request as the server stored it
         created_at (datetime.datetime | Unset):
         updated_at (datetime.datetime | Unset):
     """
@@ -43,7 +44,7 @@ class AppConversationStartTask:
     app_conversation_id: None | str | Unset = UNSET
     sandbox_id: None | str | Unset = UNSET
     agent_server_url: None | str | Unset = UNSET
-    request: AppConversationStartRequest | Unset = UNSET
+    request: AppConversationStartTaskRequest | Unset = UNSET
     created_at: datetime.datetime | Unset = UNSET
     updated_at: datetime.datetime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -133,7 +134,9 @@ class AppConversationStartTask:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.app_conversation_start_request import AppConversationStartRequest
+        from ..models.app_conversation_start_task_request import (
+            AppConversationStartTaskRequest,
+        )
 
         d = dict(src_dict)
         id = d.pop("id")
@@ -190,11 +193,11 @@ class AppConversationStartTask:
         agent_server_url = _parse_agent_server_url(d.pop("agent_server_url", UNSET))
 
         _request = d.pop("request", UNSET)
-        request: AppConversationStartRequest | Unset
+        request: AppConversationStartTaskRequest | Unset
         if isinstance(_request, Unset):
             request = UNSET
         else:
-            request = AppConversationStartRequest.from_dict(_request)
+            request = AppConversationStartTaskRequest.from_dict(_request)
 
         _created_at = d.pop("created_at", UNSET)
         created_at: datetime.datetime | Unset

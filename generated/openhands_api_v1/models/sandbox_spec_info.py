@@ -23,14 +23,14 @@ class SandboxSpecInfo:
     Attributes:
         id (str):
         command (list[str] | None | Unset):
-        working_dir (None | str | Unset):
+        working_dir (str | Unset):
         initial_env (SandboxSpecInfoInitialEnv | Unset):
         created_at (datetime.datetime | Unset):
     """
 
     id: str
     command: list[str] | None | Unset = UNSET
-    working_dir: None | str | Unset = UNSET
+    working_dir: str | Unset = UNSET
     initial_env: SandboxSpecInfoInitialEnv | Unset = UNSET
     created_at: datetime.datetime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -56,11 +56,7 @@ class SandboxSpecInfo:
         else:
             command = self.command
 
-        working_dir: None | str | Unset
-        if isinstance(self.working_dir, Unset):
-            working_dir = UNSET
-        else:
-            working_dir = self.working_dir
+        working_dir = self.working_dir
 
         initial_env: dict[str, Any] | Unset = UNSET
         if not isinstance(self.initial_env, Unset):
@@ -112,14 +108,7 @@ class SandboxSpecInfo:
 
         command = _parse_command(d.pop("command", UNSET))
 
-        def _parse_working_dir(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        working_dir = _parse_working_dir(d.pop("working_dir", UNSET))
+        working_dir = d.pop("working_dir", UNSET)
 
         _initial_env = d.pop("initial_env", UNSET)
         initial_env: SandboxSpecInfoInitialEnv | Unset

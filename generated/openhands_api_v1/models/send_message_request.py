@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.message_role import MessageRole, check_message_role
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -21,12 +22,12 @@ class SendMessageRequest:
     """
     Attributes:
         content (list[TextContent]):
-        role (str | Unset):  Default: 'user'.
+        role (MessageRole | Unset):  Default: 'user'.
         run (bool | Unset): Start the agent loop after the message (the server's default is false)
     """
 
     content: list[TextContent]
-    role: str | Unset = "user"
+    role: MessageRole | Unset = "user"
     run: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
@@ -45,7 +46,9 @@ class SendMessageRequest:
             content_item = content_item_data.to_dict()
             content.append(content_item)
 
-        role = self.role
+        role: str | Unset = UNSET
+        if not isinstance(self.role, Unset):
+            role = self.role
 
         run = self.run
 
@@ -75,7 +78,12 @@ class SendMessageRequest:
 
             content.append(content_item)
 
-        role = d.pop("role", UNSET)
+        _role = d.pop("role", UNSET)
+        role: MessageRole | Unset
+        if isinstance(_role, Unset):
+            role = UNSET
+        else:
+            role = check_message_role(_role)
 
         run = d.pop("run", UNSET)
 

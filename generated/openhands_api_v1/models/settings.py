@@ -7,6 +7,10 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.sandbox_grouping_strategy import (
+    SandboxGroupingStrategy,
+    check_sandbox_grouping_strategy,
+)
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -25,7 +29,7 @@ class Settings:
         v1_enabled (bool | Unset):
         llm_api_key_set (bool | Unset):
         search_api_key_set (bool | Unset):
-        sandbox_grouping_strategy (str | Unset):
+        sandbox_grouping_strategy (SandboxGroupingStrategy | Unset):
         agent_settings (AgentSettings | Unset):
         conversation_settings (SettingsConversationSettings | Unset):
     """
@@ -34,7 +38,7 @@ class Settings:
     v1_enabled: bool | Unset = UNSET
     llm_api_key_set: bool | Unset = UNSET
     search_api_key_set: bool | Unset = UNSET
-    sandbox_grouping_strategy: str | Unset = UNSET
+    sandbox_grouping_strategy: SandboxGroupingStrategy | Unset = UNSET
     agent_settings: AgentSettings | Unset = UNSET
     conversation_settings: SettingsConversationSettings | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -61,7 +65,9 @@ class Settings:
 
         search_api_key_set = self.search_api_key_set
 
-        sandbox_grouping_strategy = self.sandbox_grouping_strategy
+        sandbox_grouping_strategy: str | Unset = UNSET
+        if not isinstance(self.sandbox_grouping_strategy, Unset):
+            sandbox_grouping_strategy = self.sandbox_grouping_strategy
 
         agent_settings: dict[str, Any] | Unset = UNSET
         if not isinstance(self.agent_settings, Unset):
@@ -113,7 +119,14 @@ class Settings:
 
         search_api_key_set = d.pop("search_api_key_set", UNSET)
 
-        sandbox_grouping_strategy = d.pop("sandbox_grouping_strategy", UNSET)
+        _sandbox_grouping_strategy = d.pop("sandbox_grouping_strategy", UNSET)
+        sandbox_grouping_strategy: SandboxGroupingStrategy | Unset
+        if isinstance(_sandbox_grouping_strategy, Unset):
+            sandbox_grouping_strategy = UNSET
+        else:
+            sandbox_grouping_strategy = check_sandbox_grouping_strategy(
+                _sandbox_grouping_strategy
+            )
 
         _agent_settings = d.pop("agent_settings", UNSET)
         agent_settings: AgentSettings | Unset

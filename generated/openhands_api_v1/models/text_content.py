@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import (
+    Any,
+    Literal,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,11 +23,11 @@ class TextContent:
     """
     Attributes:
         text (str):
-        type_ (str | Unset):  Default: 'text'.
+        type_ (Literal['text'] | Unset):  Default: 'text'.
     """
 
     text: str
-    type_: str | Unset = "text"
+    type_: Literal["text"] | Unset = "text"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
@@ -55,7 +61,9 @@ class TextContent:
         d = dict(src_dict)
         text = d.pop("text")
 
-        type_ = d.pop("type", UNSET)
+        type_ = cast(Literal["text"] | Unset, d.pop("type", UNSET))
+        if type_ != "text" and not isinstance(type_, Unset):
+            raise ValueError(f"type must match const 'text', got '{type_}'")
 
         text_content = cls(
             text=text,
