@@ -3,7 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +20,7 @@ from ..models.conversation_execution_status import (
     check_conversation_execution_status,
 )
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 if TYPE_CHECKING:
     from ..models.conversation_info_agent import ConversationInfoAgent
@@ -78,6 +86,35 @@ class ConversationInfo:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "id",
+                "execution_status",
+                "title",
+                "workspace",
+                "persistence_dir",
+                "max_iterations",
+                "created_at",
+                "updated_at",
+                "last_user_message_id",
+                "leaf_event_id",
+                "parent_conversation_id",
+                "sub_conversation_ids",
+                "tags",
+                "agent",
+                "stats",
+                "metrics",
+                "runtime_info",
+            ),
+            self.SECRET_FIELDS,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.conversation_info_metrics_type_0 import (

@@ -3,7 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -19,6 +26,7 @@ from ..models.conversation_trigger import (
 from ..models.provider_type import ProviderType, check_provider_type
 from ..models.sandbox_status import SandboxStatus, check_sandbox_status
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 if TYPE_CHECKING:
     from ..models.app_conversation_metrics_type_0 import AppConversationMetricsType0
@@ -88,6 +96,39 @@ class AppConversation:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset({"session_api_key"})
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "id",
+                "created_by_user_id",
+                "sandbox_id",
+                "title",
+                "selected_repository",
+                "selected_branch",
+                "git_provider",
+                "trigger",
+                "llm_model",
+                "agent_kind",
+                "parent_conversation_id",
+                "sub_conversation_ids",
+                "public",
+                "tags",
+                "metrics",
+                "created_at",
+                "updated_at",
+                "sandbox_status",
+                "execution_status",
+                "conversation_url",
+                "session_api_key",
+            ),
+            self.SECRET_FIELDS,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.app_conversation_metrics_type_0 import AppConversationMetricsType0

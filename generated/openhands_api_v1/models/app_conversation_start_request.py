@@ -2,7 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -10,6 +17,7 @@ from attrs import field as _attrs_field
 from ..models.agent_type import AgentType, check_agent_type
 from ..models.provider_type import ProviderType, check_provider_type
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 if TYPE_CHECKING:
     from ..models.send_message_request import SendMessageRequest
@@ -59,6 +67,30 @@ class AppConversationStartRequest:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "initial_message",
+                "title",
+                "selected_repository",
+                "selected_branch",
+                "git_provider",
+                "sandbox_id",
+                "conversation_id",
+                "parent_conversation_id",
+                "llm_model",
+                "agent_type",
+                "system_message_suffix",
+                "public",
+            ),
+            self.SECRET_FIELDS,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.send_message_request import SendMessageRequest

@@ -2,7 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +19,7 @@ from ..models.sandbox_grouping_strategy import (
     check_sandbox_grouping_strategy,
 )
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 if TYPE_CHECKING:
     from ..models.agent_settings import AgentSettings
@@ -51,6 +59,25 @@ class Settings:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "language",
+                "v1_enabled",
+                "llm_api_key_set",
+                "search_api_key_set",
+                "sandbox_grouping_strategy",
+                "agent_settings",
+                "conversation_settings",
+            ),
+            self.SECRET_FIELDS,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         language: None | str | Unset

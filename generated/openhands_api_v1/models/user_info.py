@@ -2,7 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +19,7 @@ from ..models.sandbox_grouping_strategy import (
     check_sandbox_grouping_strategy,
 )
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 if TYPE_CHECKING:
     from ..models.agent_settings import AgentSettings
@@ -61,6 +69,29 @@ class UserInfo:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "id",
+                "email",
+                "email_verified",
+                "language",
+                "v1_enabled",
+                "git_user_name",
+                "git_user_email",
+                "sandbox_grouping_strategy",
+                "default_sandbox_spec_id",
+                "agent_settings",
+                "conversation_settings",
+            ),
+            self.SECRET_FIELDS,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         id: None | str | Unset
