@@ -26,11 +26,11 @@ import anyio
 import httpx
 
 from . import _constants as C
+from ._async_transport import AsyncTransport
 from ._auth import SessionKeyAuth, session_key_from
 from ._pagination import AsyncPager, check_limit
 from ._polling import apoll_until
 from ._secret import MASK, Secret
-from ._transport import AsyncTransport
 from .agent import (
     FINISHED_STATUSES,
     NEEDS_USER_STATUSES,

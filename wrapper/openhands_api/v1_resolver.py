@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._exceptions import OpenHandsAPIError
+from ._exceptions import ResolverError
 from ._secret import MASK, Secret
 
 if TYPE_CHECKING:
@@ -32,21 +32,6 @@ if TYPE_CHECKING:
 
 AGENT_SERVER_URL_NAME = "AGENT_SERVER"
 _CONVERSATION_PATH = "/api/conversations"
-
-
-class ResolverError(OpenHandsAPIError):
-    """The agent server could not be found or used. ``step`` names what failed:
-
-    ``identify`` (no conversation, start task or sandbox has the id), ``start task`` (ERROR or not
-    started far enough), ``sandbox`` (missing, ERROR, PAUSED with resume off, did not come back),
-    ``url`` / ``key`` (the server named no agent server URL or key).
-    """
-
-    hint = "see the step in the message"
-
-    def __init__(self, message: str, *, step: str, hint: str | None = None) -> None:
-        self.step = step
-        super().__init__(f"{step}: {message}", hint=hint)
 
 
 @dataclass(frozen=True)
@@ -98,7 +83,7 @@ def _identify(api: OpenHandsV1, any_id: str, steps: list[str]) -> tuple[
         AppConversationStartTask | None, AppConversation | None, SandboxInfo | None]:
     """Find what ``any_id`` names. Conversation and start-task ids are UUIDs; sandbox ids are not
     on self-hosted servers (22 base62 characters), so a non-UUID goes straight to the sandboxes."""
-    from .v1 import is_uuid
+    from ._ids import is_uuid
 
     if is_uuid(any_id):
         conv = api.get_conversations([any_id])[0]

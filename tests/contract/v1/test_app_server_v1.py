@@ -21,8 +21,8 @@ from openhands_api.v1 import (
     OpenHandsV1,
     OpenHandsV1API,
     ResolverError,
-    same_id,
 )
+from openhands_api._ids import same_id
 from openhands_api.v1_counting import FULL_STATE_EVENTS, EventCountError, count_zip_events
 from openhands_api_v1.models import (
     ActionEvent,
