@@ -9,6 +9,8 @@ For every interaction of every cassette under ``tests/contract/<server>/cassette
   to the agent server of a sandbox, so the agent spec is tried after the V1 one;
 * the response status must be documented for that operation (else the generated client would
   return ``parsed=None``), and a JSON response body must validate against the documented schema;
+* ``x-request: true`` (strict generated request models) marks exactly the schemas that only
+  request bodies use: a response must never be parsed by a strict model;
 * a JSON request body the server accepted (2xx) must validate against the operation's request
   schema. One it refused (400/422/500) is a note when our schema accepts it: the client could have
   refused it before sending (``--notes`` lists them).
@@ -234,12 +236,66 @@ def check_interaction(specs: list[str], interaction: dict[str, Any], where: str,
         report.other += 1
 
 
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        ref = node.get("$ref", "")
+        if ref.startswith("#/components/schemas/"):
+            yield ref.rsplit("/", 1)[-1]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def _closure(stem: str, roots: Iterable[str]) -> set[str]:
+    schemas = load_spec(stem)["components"]["schemas"]
+    seen: set[str] = set()
+    todo = list(roots)
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(_refs(schemas[name]))
+    return seen
+
+
+def request_marking_problems(stem: str) -> list[str]:
+    """``x-request: true`` (strict generated models) must be on exactly the request-only schemas.
+
+    A schema a response uses must stay lenient (a newer server's value must not fail a read); a
+    schema only request bodies use must be marked, so that its constraints are enforced."""
+    doc = load_spec(stem)
+    request_roots: list[str] = []
+    response_roots: list[str] = []
+    for item in doc.get("paths", {}).values():
+        for method in METHODS:
+            operation = item.get(method, {})
+            body = operation.get("requestBody", {})
+            request_roots.extend(_refs(_resolve(stem, body) if body else {}))
+            for response in operation.get("responses", {}).values():
+                response_roots.extend(_refs(_resolve(stem, response)))
+    used_by_responses = _closure(stem, response_roots)
+    used_by_requests = _closure(stem, request_roots)
+    problems = []
+    for name, schema in doc["components"]["schemas"].items():
+        marked = bool(schema.get("x-request"))
+        if marked and name in used_by_responses:
+            problems.append(f"{stem}: {name} is x-request but a response uses it (responses must stay lenient)")
+        elif not marked and name in used_by_requests - used_by_responses and schema.get("type") == "object":
+            problems.append(f"{stem}: {name} is used by request bodies only but not marked x-request")
+    return problems
+
+
 def cassette_files(folder: Path) -> Iterator[Path]:
     yield from sorted(folder.glob("cassettes/**/*.yaml"))
 
 
 def check(contract: Path = CONTRACT) -> Report:
     report = Report(problems=[])
+    for stem in sorted({s for specs in FOLDER_SPECS.values() for s in specs}):
+        if (SPECS / f"{stem}.yaml").exists():
+            report.problems.extend(request_marking_problems(stem))
     for folder, specs in FOLDER_SPECS.items():
         specs = [s for s in specs if (SPECS / f"{s}.yaml").exists()]
         for path in cassette_files(contract / folder):

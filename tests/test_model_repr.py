@@ -91,7 +91,9 @@ def _parsed_models() -> Iterator[tuple[str, Any, list[str]]]:
                 operation = check_spec._at(op.spec, op.pointer)
                 where = f"{path.name}#{i}"
                 req_text = _body(request)
-                if req_text[:1] == "{" and "requestBody" in operation:
+                # Only bodies the server accepted: a refused one may be refused by the model too.
+                accepted = 200 <= response["status"]["code"] < 300
+                if accepted and req_text[:1] == "{" and "requestBody" in operation:
                     schema = check_spec._resolve(op.spec, operation["requestBody"])["content"]
                     ref = schema.get("application/json", {}).get("schema", {}).get("$ref", "")
                     if ref:

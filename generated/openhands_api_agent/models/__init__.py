@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from .upload_file_body import UploadFileBody
     from .upload_result import UploadResult
     from .validation_error_item import ValidationErrorItem
+    from .workspace import Workspace
     from .workspace_spec import WorkspaceSpec
 
 _MODULE_OF: dict[str, str] = {
@@ -99,6 +100,7 @@ _MODULE_OF: dict[str, str] = {
     "UploadFileBody": ".upload_file_body",
     "UploadResult": ".upload_result",
     "ValidationErrorItem": ".validation_error_item",
+    "Workspace": ".workspace",
     "WorkspaceSpec": ".workspace_spec",
 }
 
@@ -163,5 +165,6 @@ __all__ = (
     "UploadFileBody",
     "UploadResult",
     "ValidationErrorItem",
+    "Workspace",
     "WorkspaceSpec",
 )

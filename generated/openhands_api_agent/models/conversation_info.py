@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     )
     from ..models.conversation_info_stats import ConversationInfoStats
     from ..models.conversation_info_tags import ConversationInfoTags
-    from ..models.workspace_spec import WorkspaceSpec
+    from ..models.workspace import Workspace
 
 
 T = TypeVar("T", bound="ConversationInfo")
@@ -43,7 +43,7 @@ class ConversationInfo:
         id (str):
         execution_status (ConversationExecutionStatus):
         title (None | str | Unset):
-        workspace (WorkspaceSpec | Unset):
+        workspace (Workspace | Unset): A conversation's workspace as the server reports it
         persistence_dir (None | str | Unset):
         max_iterations (int | Unset):
         created_at (datetime.datetime | Unset):
@@ -62,7 +62,7 @@ class ConversationInfo:
     id: str
     execution_status: ConversationExecutionStatus
     title: None | str | Unset = UNSET
-    workspace: WorkspaceSpec | Unset = UNSET
+    workspace: Workspace | Unset = UNSET
     persistence_dir: None | str | Unset = UNSET
     max_iterations: int | Unset = UNSET
     created_at: datetime.datetime | Unset = UNSET
@@ -256,7 +256,7 @@ class ConversationInfo:
         )
         from ..models.conversation_info_stats import ConversationInfoStats
         from ..models.conversation_info_tags import ConversationInfoTags
-        from ..models.workspace_spec import WorkspaceSpec
+        from ..models.workspace import Workspace
 
         d = dict(src_dict)
         id = d.pop("id")
@@ -275,11 +275,11 @@ class ConversationInfo:
         title = _parse_title(d.pop("title", UNSET))
 
         _workspace = d.pop("workspace", UNSET)
-        workspace: WorkspaceSpec | Unset
+        workspace: Workspace | Unset
         if isinstance(_workspace, Unset):
             workspace = UNSET
         else:
-            workspace = WorkspaceSpec.from_dict(_workspace)
+            workspace = Workspace.from_dict(_workspace)
 
         def _parse_persistence_dir(data: object) -> None | str | Unset:
             if data is None:

@@ -13,6 +13,7 @@ from typing import (
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import InvalidFieldError
 from ..types import UNSET, Unset
 from ..types import model_repr as _model_repr
 
@@ -31,7 +32,6 @@ class ExecuteBashRequest:
     command: str
     cwd: None | str | Unset = UNSET
     timeout: int | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -69,7 +69,7 @@ class ExecuteBashRequest:
         timeout = self.timeout
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "command": command,
@@ -104,22 +104,12 @@ class ExecuteBashRequest:
             timeout=timeout,
         )
 
-        execute_bash_request.additional_properties = d
+        if d:
+            # openhands-api: a closed request object; an unknown key is a typo the server would refuse or ignore.
+            raise InvalidFieldError(
+                "ExecuteBashRequest",
+                sorted(d)[0],
+                "unknown field; known: command, cwd, timeout",
+            )
         execute_bash_request._raw = src_dict
         return execute_bash_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -14,6 +14,7 @@ from typing import (
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import check_field
 from ..types import UNSET, Unset
 from ..types import model_repr as _model_repr
 
@@ -37,7 +38,7 @@ class StartConversationRequest:
         initial_message (SendMessageRequest | Unset):
         max_iterations (int | Unset):
         autotitle (bool | Unset):
-        tags (StartConversationRequestTags | Unset):
+        tags (StartConversationRequestTags | Unset): Lowercase alphanumeric keys (else 422); string values (else 500)
     """
 
     workspace: WorkspaceSpec
@@ -75,6 +76,21 @@ class StartConversationRequest:
                 "tags",
             ),
             self.SECRET_FIELDS,
+        )
+
+    def __attrs_post_init__(self) -> None:
+        # openhands-api: a request model refuses what the server would refuse, before anything is sent.
+        check_field(
+            "StartConversationRequest",
+            "conversation_id",
+            self.conversation_id,
+            pattern="^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$",
+        )
+        check_field(
+            "StartConversationRequest",
+            "max_iterations",
+            self.max_iterations,
+            minimum=1.0,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import check_field
 from ..types import model_repr as _model_repr
 
 T = TypeVar("T", bound="StartConversationRequestTags")
@@ -14,6 +15,8 @@ T = TypeVar("T", bound="StartConversationRequestTags")
 
 @_attrs_define
 class StartConversationRequestTags:
+    """Lowercase alphanumeric keys (else 422); string values (else 500)"""
+
     additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
@@ -45,6 +48,14 @@ class StartConversationRequestTags:
         start_conversation_request_tags = cls()
 
         start_conversation_request_tags.additional_properties = d
+        # openhands-api: keys and values of a free-form request object, as the server checks them.
+        check_field(
+            "StartConversationRequestTags",
+            "tags",
+            start_conversation_request_tags.additional_properties,
+            key_pattern="^[a-z0-9]+$",
+            value_types=(str,),
+        )
         start_conversation_request_tags._raw = src_dict
         return start_conversation_request_tags
 

@@ -13,6 +13,7 @@ from typing import (
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import check_field
 from ..models.provider_type import ProviderType, check_provider_type
 from ..types import UNSET, Unset
 from ..types import model_repr as _model_repr
@@ -56,6 +57,23 @@ class CreateMicroagent:
                 "title",
             ),
             self.SECRET_FIELDS,
+        )
+
+    def __attrs_post_init__(self) -> None:
+        # openhands-api: a request model refuses what the server would refuse, before anything is sent.
+        check_field(
+            "CreateMicroagent",
+            "git_provider",
+            self.git_provider,
+            allowed=[
+                "azure_devops",
+                "bitbucket",
+                "bitbucket_data_center",
+                "enterprise_sso",
+                "forgejo",
+                "github",
+                "gitlab",
+            ],
         )
 
     def to_dict(self) -> dict[str, Any]:

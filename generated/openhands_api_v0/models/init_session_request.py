@@ -14,6 +14,7 @@ from typing import (
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import InvalidFieldError, check_field
 from ..models.provider_type import ProviderType, check_provider_type
 from ..types import UNSET, Unset
 from ..types import model_repr as _model_repr
@@ -86,6 +87,23 @@ class InitSessionRequest:
                 "mcp_config",
             ),
             self.SECRET_FIELDS,
+        )
+
+    def __attrs_post_init__(self) -> None:
+        # openhands-api: a request model refuses what the server would refuse, before anything is sent.
+        check_field(
+            "InitSessionRequest",
+            "git_provider",
+            self.git_provider,
+            allowed=[
+                "azure_devops",
+                "bitbucket",
+                "bitbucket_data_center",
+                "enterprise_sso",
+                "forgejo",
+                "github",
+                "gitlab",
+            ],
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -343,5 +361,12 @@ class InitSessionRequest:
             mcp_config=mcp_config,
         )
 
+        if d:
+            # openhands-api: a closed request object; an unknown key is a typo the server would refuse or ignore.
+            raise InvalidFieldError(
+                "InitSessionRequest",
+                sorted(d)[0],
+                "unknown field; known: conversation_instructions, create_microagent, git_provider, image_urls, initial_user_msg, mcp_config, replay_json, repository, selected_branch, suggested_task",
+            )
         init_session_request._raw = src_dict
         return init_session_request

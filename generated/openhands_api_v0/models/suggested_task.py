@@ -12,6 +12,7 @@ from typing import (
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import check_field
 from ..models.provider_type import ProviderType, check_provider_type
 from ..models.task_type import TaskType, check_task_type
 from ..types import model_repr as _model_repr
@@ -61,6 +62,36 @@ class SuggestedTask:
                 "title",
             ),
             self.SECRET_FIELDS,
+        )
+
+    def __attrs_post_init__(self) -> None:
+        # openhands-api: a request model refuses what the server would refuse, before anything is sent.
+        check_field(
+            "SuggestedTask",
+            "git_provider",
+            self.git_provider,
+            allowed=[
+                "azure_devops",
+                "bitbucket",
+                "bitbucket_data_center",
+                "enterprise_sso",
+                "forgejo",
+                "github",
+                "gitlab",
+            ],
+        )
+        check_field(
+            "SuggestedTask",
+            "task_type",
+            self.task_type,
+            allowed=[
+                "CREATE_MICROAGENT",
+                "FAILING_CHECKS",
+                "MERGE_CONFLICTS",
+                "OPEN_ISSUE",
+                "OPEN_PR",
+                "UNRESOLVED_COMMENTS",
+            ],
         )
 
     def to_dict(self) -> dict[str, Any]:

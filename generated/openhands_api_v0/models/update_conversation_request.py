@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import InvalidFieldError
 from ..types import model_repr as _model_repr
 
 T = TypeVar("T", bound="UpdateConversationRequest")
@@ -59,5 +60,10 @@ class UpdateConversationRequest:
             title=title,
         )
 
+        if d:
+            # openhands-api: a closed request object; an unknown key is a typo the server would refuse or ignore.
+            raise InvalidFieldError(
+                "UpdateConversationRequest", sorted(d)[0], "unknown field; known: title"
+            )
         update_conversation_request._raw = src_dict
         return update_conversation_request

@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from .llm_settings import LLMSettings
     from .message_event import MessageEvent
     from .message_response import MessageResponse
-    from .message_role import MessageRole
     from .observation_event import ObservationEvent
     from .observation_payload import ObservationPayload
     from .pause_event import PauseEvent
@@ -96,7 +95,6 @@ _MODULE_OF: dict[str, str] = {
     "LLMSettings": ".llm_settings",
     "MessageEvent": ".message_event",
     "MessageResponse": ".message_response",
-    "MessageRole": ".message_role",
     "ObservationEvent": ".observation_event",
     "ObservationPayload": ".observation_payload",
     "PauseEvent": ".pause_event",
@@ -171,7 +169,6 @@ __all__ = (
     "LLMSettings",
     "MessageEvent",
     "MessageResponse",
-    "MessageRole",
     "ObservationEvent",
     "ObservationPayload",
     "PauseEvent",

@@ -14,6 +14,7 @@ from typing import (
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import check_field
 from ..models.agent_type import AgentType, check_agent_type
 from ..models.provider_type import ProviderType, check_provider_type
 from ..types import UNSET, Unset
@@ -31,7 +32,7 @@ class AppConversationStartRequest:
     """Everything is optional; without initial_message the conversation just waits
 
     Attributes:
-        initial_message (None | SendMessageRequest | Unset):
+        initial_message (SendMessageRequest | Unset):
         title (None | str | Unset):
         selected_repository (None | str | Unset): owner/repo
         selected_branch (None | str | Unset):
@@ -45,7 +46,7 @@ class AppConversationStartRequest:
         public (bool | None | Unset):
     """
 
-    initial_message: None | SendMessageRequest | Unset = UNSET
+    initial_message: SendMessageRequest | Unset = UNSET
     title: None | str | Unset = UNSET
     selected_repository: None | str | Unset = UNSET
     selected_branch: None | str | Unset = UNSET
@@ -92,16 +93,45 @@ class AppConversationStartRequest:
             self.SECRET_FIELDS,
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        from ..models.send_message_request import SendMessageRequest
+    def __attrs_post_init__(self) -> None:
+        # openhands-api: a request model refuses what the server would refuse, before anything is sent.
+        check_field(
+            "AppConversationStartRequest",
+            "git_provider",
+            self.git_provider,
+            allowed=[
+                "azure_devops",
+                "bitbucket",
+                "bitbucket_data_center",
+                "enterprise_sso",
+                "forgejo",
+                "github",
+                "gitlab",
+            ],
+        )
+        check_field(
+            "AppConversationStartRequest",
+            "conversation_id",
+            self.conversation_id,
+            pattern="^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$",
+        )
+        check_field(
+            "AppConversationStartRequest",
+            "parent_conversation_id",
+            self.parent_conversation_id,
+            pattern="^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$",
+        )
+        check_field(
+            "AppConversationStartRequest",
+            "agent_type",
+            self.agent_type,
+            allowed=["default", "plan"],
+        )
 
-        initial_message: dict[str, Any] | None | Unset
-        if isinstance(self.initial_message, Unset):
-            initial_message = UNSET
-        elif isinstance(self.initial_message, SendMessageRequest):
+    def to_dict(self) -> dict[str, Any]:
+        initial_message: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.initial_message, Unset):
             initial_message = self.initial_message.to_dict()
-        else:
-            initial_message = self.initial_message
 
         title: None | str | Unset
         if isinstance(self.title, Unset):
@@ -204,23 +234,12 @@ class AppConversationStartRequest:
         from ..models.send_message_request import SendMessageRequest
 
         d = dict(src_dict)
-
-        def _parse_initial_message(data: object) -> None | SendMessageRequest | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                initial_message_type_0 = SendMessageRequest.from_dict(data)
-
-                return initial_message_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | SendMessageRequest | Unset, data)
-
-        initial_message = _parse_initial_message(d.pop("initial_message", UNSET))
+        _initial_message = d.pop("initial_message", UNSET)
+        initial_message: SendMessageRequest | Unset
+        if isinstance(_initial_message, Unset):
+            initial_message = UNSET
+        else:
+            initial_message = SendMessageRequest.from_dict(_initial_message)
 
         def _parse_title(data: object) -> None | str | Unset:
             if data is None:
