@@ -146,10 +146,11 @@ def test_credentials_inside_free_form_objects_are_masked_too() -> None:
         "id": "c", "execution_status": "idle",
         "agent": {"llm": {"model": "m", "api_key": "sk-agent-secret-1"}},
         "provider_tokens": {"github": {"token": "ghp_abcdef123456"}},
+        "secret_registry": {"secret_sources": {"GITHUB_TOKEN": {"kind": "StaticSecret", "value": "ghp_fedcba654321"}}},
         "stats": {"usage": {"prompt_tokens": 12}},
     })
     text = repr(conv)
-    assert "sk-agent-secret-1" not in text and "ghp_abcdef123456" not in text
+    assert "sk-agent-secret-1" not in text and "ghp_abcdef123456" not in text and "ghp_fedcba654321" not in text
     assert "'prompt_tokens': 12" in text  # counts under token-like keys are not secrets
     assert conv.agent.additional_properties["llm"]["api_key"] == "sk-agent-secret-1"
 

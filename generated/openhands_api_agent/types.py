@@ -32,17 +32,20 @@ _SECRET_KEY = re.compile(
 )
 
 
-def mask_secrets(value: Any) -> Any:
-    """``value`` with every non-empty string under a credential-like key replaced by SECRET_MASK (any depth)."""
+def mask_secrets(value: Any, inside_secret: bool = False) -> Any:
+    """``value`` with every non-empty string under a credential-like key replaced by SECRET_MASK.
+
+    At any depth; below such a key (``secret_registry``, ``provider_tokens`` ...) every string is
+    masked, since the credential may sit under a plain name like ``value``."""
     if isinstance(value, Mapping):
         return {
-            k: SECRET_MASK
-            if isinstance(v, str) and v and _SECRET_KEY.search(str(k))
-            else mask_secrets(v)
+            k: mask_secrets(v, inside_secret or bool(_SECRET_KEY.search(str(k))))
             for k, v in value.items()
         }
     if isinstance(value, list):
-        return [mask_secrets(v) for v in value]
+        return [mask_secrets(v, inside_secret) for v in value]
+    if inside_secret and isinstance(value, str) and value:
+        return SECRET_MASK
     return value
 
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .http_validation_error import HTTPValidationError
     from .llm_config import LLMConfig
     from .llm_message import LLMMessage
+    from .llm_message_role import LLMMessageRole
     from .message_event import MessageEvent
     from .observation_event import ObservationEvent
     from .observation_payload import ObservationPayload
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from .security_risk import SecurityRisk
     from .send_message_request import SendMessageRequest
     from .server_info import ServerInfo
+    from .server_info_conversation_runtime import ServerInfoConversationRuntime
     from .start_conversation_request import StartConversationRequest
     from .start_conversation_request_tags import StartConversationRequestTags
     from .status_message import StatusMessage
@@ -81,6 +83,7 @@ _MODULE_OF: dict[str, str] = {
     "HTTPValidationError": ".http_validation_error",
     "LLMConfig": ".llm_config",
     "LLMMessage": ".llm_message",
+    "LLMMessageRole": ".llm_message_role",
     "MessageEvent": ".message_event",
     "ObservationEvent": ".observation_event",
     "ObservationPayload": ".observation_payload",
@@ -88,6 +91,7 @@ _MODULE_OF: dict[str, str] = {
     "SecurityRisk": ".security_risk",
     "SendMessageRequest": ".send_message_request",
     "ServerInfo": ".server_info",
+    "ServerInfoConversationRuntime": ".server_info_conversation_runtime",
     "StartConversationRequest": ".start_conversation_request",
     "StartConversationRequestTags": ".start_conversation_request_tags",
     "StatusMessage": ".status_message",
@@ -146,6 +150,7 @@ __all__ = (
     "HTTPValidationError",
     "LLMConfig",
     "LLMMessage",
+    "LLMMessageRole",
     "MessageEvent",
     "ObservationEvent",
     "ObservationPayload",
@@ -153,6 +158,7 @@ __all__ = (
     "SecurityRisk",
     "SendMessageRequest",
     "ServerInfo",
+    "ServerInfoConversationRuntime",
     "StartConversationRequest",
     "StartConversationRequestTags",
     "StatusMessage",

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import (
     Any,
     ClassVar,
+    Literal,
     Self,
     TypeVar,
     cast,
@@ -23,7 +24,7 @@ T = TypeVar("T", bound="BashOutput")
 class BashOutput:
     """
     Attributes:
-        kind (str):
+        kind (Literal['BashOutput']):
         command_id (str):
         id (str | Unset):
         timestamp (str | Unset):
@@ -33,7 +34,7 @@ class BashOutput:
         stderr (None | str | Unset):
     """
 
-    kind: str
+    kind: Literal["BashOutput"]
     command_id: str
     id: str | Unset = UNSET
     timestamp: str | Unset = UNSET
@@ -127,7 +128,9 @@ class BashOutput:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        kind = d.pop("kind")
+        kind = cast(Literal["BashOutput"], d.pop("kind"))
+        if kind != "BashOutput":
+            raise ValueError(f"kind must match const 'BashOutput', got '{kind}'")
 
         command_id = d.pop("command_id")
 

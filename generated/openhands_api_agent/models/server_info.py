@@ -13,6 +13,10 @@ from typing import (
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.server_info_conversation_runtime import (
+    ServerInfoConversationRuntime,
+    check_server_info_conversation_runtime,
+)
 from ..types import UNSET, Unset
 from ..types import model_repr as _model_repr
 
@@ -32,7 +36,7 @@ class ServerInfo:
         python_version (str | Unset):
         usable_tools (list[str] | Unset):
         capabilities (list[str] | Unset):
-        conversation_runtime (str | Unset):
+        conversation_runtime (ServerInfoConversationRuntime | Unset):
     """
 
     uptime: float
@@ -44,7 +48,7 @@ class ServerInfo:
     python_version: str | Unset = UNSET
     usable_tools: list[str] | Unset = UNSET
     capabilities: list[str] | Unset = UNSET
-    conversation_runtime: str | Unset = UNSET
+    conversation_runtime: ServerInfoConversationRuntime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
@@ -101,7 +105,9 @@ class ServerInfo:
         if not isinstance(self.capabilities, Unset):
             capabilities = self.capabilities
 
-        conversation_runtime = self.conversation_runtime
+        conversation_runtime: str | Unset = UNSET
+        if not isinstance(self.conversation_runtime, Unset):
+            conversation_runtime = self.conversation_runtime
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -151,7 +157,14 @@ class ServerInfo:
 
         capabilities = cast(list[str], d.pop("capabilities", UNSET))
 
-        conversation_runtime = d.pop("conversation_runtime", UNSET)
+        _conversation_runtime = d.pop("conversation_runtime", UNSET)
+        conversation_runtime: ServerInfoConversationRuntime | Unset
+        if isinstance(_conversation_runtime, Unset):
+            conversation_runtime = UNSET
+        else:
+            conversation_runtime = check_server_info_conversation_runtime(
+                _conversation_runtime
+            )
 
         server_info = cls(
             uptime=uptime,
