@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .event_source import EventSource
     from .exposed_url import ExposedUrl
     from .llm_message import LLMMessage
+    from .llm_message_role import LLMMessageRole
     from .llm_settings import LLMSettings
     from .message_event import MessageEvent
     from .message_response import MessageResponse
@@ -92,6 +93,7 @@ _MODULE_OF: dict[str, str] = {
     "EventSource": ".event_source",
     "ExposedUrl": ".exposed_url",
     "LLMMessage": ".llm_message",
+    "LLMMessageRole": ".llm_message_role",
     "LLMSettings": ".llm_settings",
     "MessageEvent": ".message_event",
     "MessageResponse": ".message_response",
@@ -166,6 +168,7 @@ __all__ = (
     "EventSource",
     "ExposedUrl",
     "LLMMessage",
+    "LLMMessageRole",
     "LLMSettings",
     "MessageEvent",
     "MessageResponse",

@@ -2,13 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    Any,
-    ClassVar,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, ClassVar, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -25,12 +19,12 @@ class ExposedUrl:
     Attributes:
         name (str): AGENT_SERVER, VSCODE, WORKER_1, ...
         url (str):
-        port (int | None | Unset):
+        port (int | Unset):
     """
 
     name: str
     url: str
-    port: int | None | Unset = UNSET
+    port: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
@@ -62,11 +56,7 @@ class ExposedUrl:
 
         url = self.url
 
-        port: int | None | Unset
-        if isinstance(self.port, Unset):
-            port = UNSET
-        else:
-            port = self.port
+        port = self.port
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -88,14 +78,7 @@ class ExposedUrl:
 
         url = d.pop("url")
 
-        def _parse_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        port = _parse_port(d.pop("port", UNSET))
+        port = d.pop("port", UNSET)
 
         exposed_url = cls(
             name=name,

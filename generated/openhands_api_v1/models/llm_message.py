@@ -13,6 +13,7 @@ from typing import (
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.llm_message_role import LLMMessageRole, check_llm_message_role
 from ..types import UNSET, Unset
 from ..types import model_repr as _model_repr
 
@@ -27,11 +28,11 @@ T = TypeVar("T", bound="LLMMessage")
 class LLMMessage:
     """
     Attributes:
-        role (str):
+        role (LLMMessageRole):
         content (list[ContentItem] | Unset):
     """
 
-    role: str
+    role: LLMMessageRole
     content: list[ContentItem] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
@@ -59,7 +60,7 @@ class LLMMessage:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        role = self.role
+        role: str = self.role
 
         content: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.content, Unset):
@@ -85,7 +86,7 @@ class LLMMessage:
         from ..models.content_item import ContentItem
 
         d = dict(src_dict)
-        role = d.pop("role")
+        role = check_llm_message_role(d.pop("role"))
 
         _content = d.pop("content", UNSET)
         content: list[ContentItem] | Unset = UNSET
