@@ -45,3 +45,22 @@ def test_hook_is_a_known_event_source() -> None:
     from openhands_api_agent.models.event_source import EVENT_SOURCE_VALUES
 
     assert "hook" in EVENT_SOURCE_VALUES
+
+
+def test_the_client_reads_a_null_action_event_as_the_same_class_from_iter_events_and_get_event() -> None:
+    from openhands_api import AgentServerClient
+    from openhands_api_agent.models import ActionEvent
+
+    conv = "6f1c2a1e-0b4e-4c55-9d3e-2f6f6d0b8a11"
+    searched = {k: v for k, v in UNKNOWN_TOOL_ACTION.items() if v is not None}
+
+    def server(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/events/search"):
+            return httpx.Response(200, json={"items": [searched], "next_page_id": None})
+        return httpx.Response(200, json=UNKNOWN_TOOL_ACTION)
+
+    with AgentServerClient("http://agent.test", "k", http_transport=httpx.MockTransport(server)) as agent:  # type: ignore[arg-type]
+        (listed,) = list(agent.iter_events(conv))
+        single = agent.get_event(conv, UNKNOWN_TOOL_ACTION["id"])
+    assert type(listed) is type(single) is ActionEvent
+    assert single.action is None
