@@ -2,9 +2,7 @@
 """Contains shared errors types that can be raised from API functions"""
 
 import re
-import uuid
 from collections.abc import Collection
-from datetime import datetime
 from typing import Any
 
 
@@ -35,12 +33,6 @@ class InvalidFieldError(ValueError):
         super().__init__(f"{model}.{field}: {reason}")
 
 
-_FORMATS = {
-    "uuid": lambda v: bool(uuid.UUID(v)),
-    "date-time": lambda v: bool(datetime.fromisoformat(v.replace("Z", "+00:00"))),
-}
-
-
 def check_field(
     model: str,
     field: str,
@@ -48,7 +40,6 @@ def check_field(
     *,
     allowed: Collection[Any] | None = None,
     pattern: str | None = None,
-    fmt: str | None = None,
     minimum: float | None = None,
     maximum: float | None = None,
     key_pattern: str | None = None,
@@ -63,11 +54,6 @@ def check_field(
         )
     if pattern is not None and isinstance(value, str) and not re.search(pattern, value):
         raise InvalidFieldError(model, field, f"must match {pattern}")
-    if fmt in _FORMATS and isinstance(value, str):
-        try:
-            _FORMATS[fmt](value)
-        except ValueError:
-            raise InvalidFieldError(model, field, f"must be a {fmt}") from None
     if minimum is not None and isinstance(value, (int, float)) and value < minimum:
         raise InvalidFieldError(model, field, f"must be >= {minimum}")
     if maximum is not None and isinstance(value, (int, float)) and value > maximum:
