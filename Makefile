@@ -18,7 +18,7 @@ AGENT_VERSION ?=
 SANDBOX_AGENT_VERSION := 1.34.0
 export AGENT_VERSION
 
-.PHONY: help venv generate check-generated test test-unit test-live record demo bench lint typecheck clean check-drift
+.PHONY: help venv unasync generate check-generated check-spec test test-unit test-live record demo bench lint typecheck clean check-drift
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -28,6 +28,7 @@ $(STAMP): requirements-dev.txt pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
 	$(PY) -m pip install -q --no-deps -e .
+	$(VENV)/bin/pyright --version >/dev/null  # fetches its node package once, outside the offline tests
 	touch $(STAMP)
 
 venv: $(STAMP) ## create .venv with the pinned dev tools and the package (editable)
@@ -36,12 +37,19 @@ $(LIVE_STAMP): $(STAMP) requirements-live.txt
 	$(PY) -m pip install -q -r requirements-live.txt -c requirements-dev.txt
 	touch $(LIVE_STAMP)
 
-generate: $(STAMP) ## regenerate generated/ from specs/ (pinned openapi-python-client + ruff)
+generate: $(STAMP) unasync ## regenerate generated/ from specs/ (pinned openapi-python-client + ruff), and the sync twins
 	$(PY) scripts/generate.py
 
-check-generated: generate ## regenerate and fail on any difference from what is committed
+unasync: $(STAMP) ## write the sync twin of every async source module (wrapper/**/_async_*.py -> _*.py)
+	RUFF=$(VENV)/bin/ruff $(PY) scripts/unasync.py
+
+check-generated: generate ## regenerate (specs -> generated/, async sources -> sync twins) and fail on any difference
+	RUFF=$(VENV)/bin/ruff $(PY) scripts/unasync.py --check
 	git diff --exit-code -- generated/
 	@test -z "$$(git status --porcelain -- generated/)" || { git status --porcelain -- generated/; echo "untracked files in generated/"; exit 1; }
+
+check-spec: $(STAMP) ## every recorded request/response body validates strictly against its spec (also in make test)
+	$(PY) scripts/check_spec.py
 
 test: $(STAMP) ## offline: unit tests + contract tests replaying cassettes (agent: both versions), network blocked
 	$(PYTEST) -q --record-mode=none --block-network
@@ -57,6 +65,7 @@ test-live: $(LIVE_STAMP) ## maintainer: contract tests against live local real s
 record: $(STAMP) ## re-record cassettes from live local real servers; SERVER=agent|v1|v0, AGENT_VERSION=1.34.0
 	$(PYTEST) -q --record-mode=rewrite $(CONTRACT_DIRS)
 	$(PY) scripts/check_cassettes.py
+	$(PY) scripts/check_spec.py
 
 check-drift: $(STAMP) ## maintainer: diff specs/ against each real server's fresh /openapi.json; SERVER=agent|agent-1.34.0|v1|v0
 	$(PY) scripts/check_drift.py $(if $(SERVER),--server $(SERVER))

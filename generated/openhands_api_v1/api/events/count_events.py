@@ -8,20 +8,25 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_body import ErrorBody
+from ...models.event_kind import EventKind
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     conversation_id: str,
     *,
-    kind_eq: str | Unset = UNSET,
+    kind_eq: EventKind | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    params["kind__eq"] = kind_eq
+    json_kind_eq: str | Unset = UNSET
+    if not isinstance(kind_eq, Unset):
+        json_kind_eq = kind_eq
+
+    params["kind__eq"] = json_kind_eq
 
     params["timestamp__gte"] = timestamp_gte
 
@@ -82,7 +87,7 @@ def sync_detailed(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    kind_eq: str | Unset = UNSET,
+    kind_eq: EventKind | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
 ) -> Response[ErrorBody | int | str]:
@@ -94,7 +99,8 @@ def sync_detailed(
 
     Args:
         conversation_id (str):
-        kind_eq (str | Unset):
+        kind_eq (EventKind | Unset): The event classes the events filter takes (any other value is
+            answered 422)
         timestamp_gte (str | Unset):
         timestamp_lt (str | Unset):
 
@@ -124,7 +130,7 @@ def sync(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    kind_eq: str | Unset = UNSET,
+    kind_eq: EventKind | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
 ) -> ErrorBody | int | str | None:
@@ -136,7 +142,8 @@ def sync(
 
     Args:
         conversation_id (str):
-        kind_eq (str | Unset):
+        kind_eq (EventKind | Unset): The event classes the events filter takes (any other value is
+            answered 422)
         timestamp_gte (str | Unset):
         timestamp_lt (str | Unset):
 
@@ -161,7 +168,7 @@ async def asyncio_detailed(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    kind_eq: str | Unset = UNSET,
+    kind_eq: EventKind | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
 ) -> Response[ErrorBody | int | str]:
@@ -173,7 +180,8 @@ async def asyncio_detailed(
 
     Args:
         conversation_id (str):
-        kind_eq (str | Unset):
+        kind_eq (EventKind | Unset): The event classes the events filter takes (any other value is
+            answered 422)
         timestamp_gte (str | Unset):
         timestamp_lt (str | Unset):
 
@@ -201,7 +209,7 @@ async def asyncio(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    kind_eq: str | Unset = UNSET,
+    kind_eq: EventKind | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
 ) -> ErrorBody | int | str | None:
@@ -213,7 +221,8 @@ async def asyncio(
 
     Args:
         conversation_id (str):
-        kind_eq (str | Unset):
+        kind_eq (EventKind | Unset): The event classes the events filter takes (any other value is
+            answered 422)
         timestamp_gte (str | Unset):
         timestamp_lt (str | Unset):
 

@@ -8,6 +8,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_body import ErrorBody
+from ...models.event_kind import EventKind
 from ...models.event_page import EventPage
 from ...models.event_sort_order import EventSortOrder
 from ...types import UNSET, Response, Unset
@@ -16,7 +17,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     conversation_id: str,
     *,
-    kind_eq: str | Unset = UNSET,
+    kind_eq: EventKind | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
     sort_order: EventSortOrder | Unset = UNSET,
@@ -26,7 +27,11 @@ def _get_kwargs(
 
     params: dict[str, Any] = {}
 
-    params["kind__eq"] = kind_eq
+    json_kind_eq: str | Unset = UNSET
+    if not isinstance(kind_eq, Unset):
+        json_kind_eq = kind_eq
+
+    params["kind__eq"] = json_kind_eq
 
     params["timestamp__gte"] = timestamp_gte
 
@@ -98,7 +103,7 @@ def sync_detailed(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    kind_eq: str | Unset = UNSET,
+    kind_eq: EventKind | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
     sort_order: EventSortOrder | Unset = UNSET,
@@ -109,7 +114,8 @@ def sync_detailed(
 
     Args:
         conversation_id (str):
-        kind_eq (str | Unset):
+        kind_eq (EventKind | Unset): The event classes the events filter takes (any other value is
+            answered 422)
         timestamp_gte (str | Unset):
         timestamp_lt (str | Unset):
         sort_order (EventSortOrder | Unset):
@@ -145,7 +151,7 @@ def sync(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    kind_eq: str | Unset = UNSET,
+    kind_eq: EventKind | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
     sort_order: EventSortOrder | Unset = UNSET,
@@ -156,7 +162,8 @@ def sync(
 
     Args:
         conversation_id (str):
-        kind_eq (str | Unset):
+        kind_eq (EventKind | Unset): The event classes the events filter takes (any other value is
+            answered 422)
         timestamp_gte (str | Unset):
         timestamp_lt (str | Unset):
         sort_order (EventSortOrder | Unset):
@@ -187,7 +194,7 @@ async def asyncio_detailed(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    kind_eq: str | Unset = UNSET,
+    kind_eq: EventKind | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
     sort_order: EventSortOrder | Unset = UNSET,
@@ -198,7 +205,8 @@ async def asyncio_detailed(
 
     Args:
         conversation_id (str):
-        kind_eq (str | Unset):
+        kind_eq (EventKind | Unset): The event classes the events filter takes (any other value is
+            answered 422)
         timestamp_gte (str | Unset):
         timestamp_lt (str | Unset):
         sort_order (EventSortOrder | Unset):
@@ -232,7 +240,7 @@ async def asyncio(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    kind_eq: str | Unset = UNSET,
+    kind_eq: EventKind | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
     sort_order: EventSortOrder | Unset = UNSET,
@@ -243,7 +251,8 @@ async def asyncio(
 
     Args:
         conversation_id (str):
-        kind_eq (str | Unset):
+        kind_eq (EventKind | Unset): The event classes the events filter takes (any other value is
+            answered 422)
         timestamp_gte (str | Unset):
         timestamp_lt (str | Unset):
         sort_order (EventSortOrder | Unset):
