@@ -6,8 +6,9 @@
     python scripts/check_drift.py --server agent --document saved.json   # diff a saved document instead
     python scripts/check_drift.py --propose             # also print ack entries for the new findings
 
-Targets: ``agent`` (the pin, scripts/servers/agent_server.py), ``agent-1.34.0`` (what V1 sandboxes
-run), ``v1`` (openhands-ai 1.11.0), ``v0`` (openhands-ai 1.6.0). Each server is started fresh by its
+Targets: ``agent`` (the pin, scripts/servers/agent_server.py, or ``$AGENT_VERSION``), ``agent-1.34.0``
+(what V1 sandboxes run; any ``agent-<version>`` works, e.g. a new release before the pin moves),
+``v1`` (openhands-ai 1.11.0), ``v0`` (openhands-ai 1.6.0). Each server is started fresh by its
 launcher (loopback, throwaway state, random key), because ``/openapi.json`` grows once conversations
 have run (tools register their schemas), and stopped again.
 
@@ -438,6 +439,9 @@ def main(argv: list[str] | None = None) -> int:
                 names += [n for n in ("agent", default[1]) if n not in names]
             elif part and part not in names:
                 names.append(part)
+    for n in names:  # any other agent server version: agent-1.59.0 (installed by the launcher)
+        if re.fullmatch(r"agent-\d+\.\d+\.\d+", n) and n not in all_targets:
+            all_targets[n] = Target(n, "agent", "agent_server")
     unknown = [n for n in names if n not in all_targets]
     if unknown:
         parser.error(f"unknown target(s) {unknown}; known: {', '.join(all_targets)}")

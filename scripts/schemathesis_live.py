@@ -45,11 +45,12 @@ def schemathesis(spec: str, url: str, key: str | None, exclude: list[str], args:
         cmd += ["--exclude-operation-id", op]
     if key:
         cmd += ["--header", f"X-Session-API-Key: {key}"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "NO_COLOR": "1"})
-    out = proc.stdout + proc.stderr
-    if key:
-        out = out.replace(key, "**********")
-    print(out, flush=True)
+    # streamed line by line, the key masked in every line
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
+                          env={**os.environ, "NO_COLOR": "1"}) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            print(line.replace(key, "**********") if key else line, end="", flush=True)
     return proc.returncode
 
 
