@@ -11,7 +11,9 @@ and ``response_schema_conformance``; a 5xx the spec documents is not a failure, 
 
 Operations that would act outside the throwaway server are excluded: shell commands, file upload
 and download (arbitrary paths on this machine, as this user), and starting conversations or
-messages (they run an agent against whatever LLM URL the fuzzer invents). Everything else works on
+messages (they run an agent against whatever LLM URL the fuzzer invents), and storing V1 settings
+(fuzzed settings the server stores but cannot read back turn every later request into a 500).
+Everything else works on
 the fresh server's own state only: deletes, pauses and runs of random ids answer 404/400.
 The session key is passed as a header and masked in everything this script prints.
 """
@@ -31,7 +33,9 @@ sys.path.insert(0, str(ROOT / "scripts" / "servers"))
 CHECKS = "status_code_conformance,content_type_conformance,response_schema_conformance"
 EXCLUDED = {
     "agent": ["start_conversation", "send_message", "execute_bash_command", "upload_file", "download_file"],
-    "v1": ["start_app_conversation", "stream_start_app_conversation"],
+    # store_settings: fuzzed settings that the server stores but cannot read back make every later
+    # request that loads them answer 500 (observed 2026-12-01 on 1.11.0), which poisons the run.
+    "v1": ["start_app_conversation", "stream_start_app_conversation", "store_settings"],
 }
 
 
