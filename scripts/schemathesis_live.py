@@ -10,7 +10,7 @@ launcher: loopback only, a throwaway state folder, a random key, stopped afterwa
 and ``response_schema_conformance``; a 5xx the spec documents is not a failure, an undocumented one is.
 
 Operations that would act outside the throwaway server are excluded: shell commands, file upload
-and download (arbitrary paths on this machine, as this user), and starting conversations or
+and download and git changes/diff (arbitrary paths on this machine, as this user), and starting conversations or
 messages (they run an agent against whatever LLM URL the fuzzer invents), and storing V1 settings
 (fuzzed settings the server stores but cannot read back turn every later request into a 500).
 Everything else works on
@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT / "scripts" / "servers"))
 
 CHECKS = "status_code_conformance,content_type_conformance,response_schema_conformance"
 EXCLUDED = {
-    "agent": ["start_conversation", "send_message", "execute_bash_command", "upload_file", "download_file"],
+    "agent": ["start_conversation", "send_message", "execute_bash_command", "start_bash_command",
+              "upload_file", "download_file", "git_changes", "git_diff"],
     # store_settings: fuzzed settings that the server stores but cannot read back make every later
     # request that loads them answer 500 (observed 2026-12-01 on 1.11.0), which poisons the run.
     "v1": ["start_app_conversation", "stream_start_app_conversation", "store_settings"],
