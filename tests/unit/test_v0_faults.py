@@ -18,7 +18,6 @@ from openhands_api import (
     UnexpectedContentError,
     V0Client,
 )
-from openhands_api import v0 as v0_module
 from openhands_api.v0 import ConversationNotRunningError, CreatedConversation, InvalidCursorError
 
 CID = "b" * 32
@@ -207,7 +206,7 @@ def test_a_crash_response_makes_the_next_request_use_a_fresh_connection(monkeypa
         def close(self) -> None:
             self.closed = True
 
-    monkeypatch.setattr(v0_module.httpx, "HTTPTransport", FakePool)
+    monkeypatch.setattr(httpx, "HTTPTransport", FakePool)
     api = V0Client(api_key="unit-test-key", base_url=LOCAL, sleep=lambda _s: None, max_retries=0)
     with pytest.raises(InvalidCursorError):
         api.list_conversations(page_id="garbage")

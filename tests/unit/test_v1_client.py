@@ -19,12 +19,13 @@ from openhands_api import (
     AuthenticationError,
     InvalidArgumentError,
     NotFoundError,
+    OpenHandsV1API,
     RateLimitError,
     ServerError,
     UnexpectedContentError,
     WaitTimeoutError,
 )
-from openhands_api.v1 import OpenHandsV1, OpenHandsV1API, StartTaskFailedError, StartTaskTimeout
+from openhands_api.v1 import OpenHandsV1, StartTaskFailedError, StartTaskTimeout
 
 TASK = "7a5c0000000040008000000000000001"
 CONV = "c0ffee00c0ffee00c0ffee00c0ffee00"
@@ -335,8 +336,10 @@ def test_facade_keeps_the_seed_signatures_and_returns_typed_objects() -> None:
         return httpx.Response(404, json={"detail": "Not Found"})
 
     api = OpenHandsV1API("the-app-key", "http://127.0.0.1:3000", http_transport=httpx.MockTransport(handler))
-    assert api.users_me().raw == {"id": None, "email": None}
-    assert api.app_conversations_search(limit=500).items == []
+    me = api.users_me()
+    assert me == {"id": None, "email": None} and me.raw == me and json.dumps(me) == '{"id": null, "email": null}'
+    page = api.app_conversations_search(limit=500)
+    assert page["items"] == [] and page.model.items == [] and page.get("next_page_id") is None
     assert api.app_conversation_get(CONV) is None
     assert api.app_conversations_get_batch(ids=[]) == []
     assert api.base_url == "http://127.0.0.1:3000" and api.api_v1_url == "http://127.0.0.1:3000/api/v1"

@@ -18,9 +18,14 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from openhands_api import InvalidArgumentError, NotFoundError
-from openhands_api.v1 import OpenHandsV1
-from openhands_api.v1_counting import RELATION, EventCountError, count_zip_events
-from openhands_api.v1_resolver import ResolverError, agent_base_from_conversation_url
+from openhands_api.v1 import (
+    RELATION,
+    EventCountError,
+    OpenHandsV1,
+    ResolverError,
+    agent_base_from_conversation_url,
+    count_zip_events,
+)
 
 APP = "http://app.test"
 AGENT = "http://agent.test:8001"

@@ -78,14 +78,19 @@ def _register(name: str, module: str) -> None:
 
 for _name, _module in (
     ("OpenHandsV1", ".v1"),
-    ("OpenHandsV1API", ".v1"),
+    ("AsyncOpenHandsV1", ".v1"),
+    ("OpenHandsV1API", ".compat"),
     ("StartTaskFailedError", ".v1"),
-    ("ResolverError", ".v1_resolver"),
-    ("ResolvedAgentServer", ".v1_resolver"),
-    ("EventCount", ".v1_counting"),
-    ("EventCountError", ".v1_counting"),
+    ("StartTaskTimeout", ".v1"),
+    ("StartedConversation", ".v1"),
+    ("ResolverError", ".v1"),
+    ("ResolvedAgentServer", ".v1"),
+    ("AsyncResolvedAgentServer", ".v1"),
+    ("EventCount", ".v1"),
+    ("EventCountError", ".v1"),
     ("V0Client", ".v0"),
-    ("OpenHandsAPI", ".v0"),
+    ("AsyncV0Client", ".v0"),
+    ("OpenHandsAPI", ".compat"),
 ):
     _register(_name, _module)
 
