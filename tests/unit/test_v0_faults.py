@@ -18,7 +18,16 @@ from openhands_api import (
     UnexpectedContentError,
     V0Client,
 )
-from openhands_api.v0 import ConversationNotRunningError, CreatedConversation, InvalidCursorError
+from openhands_api.v0 import (
+    AsyncV0Client,
+    ConversationNotRunningError,
+    CreatedConversation,
+    InvalidCursorError,
+)
+
+from tests.twins import Twin, sleeper
+
+pytestmark = pytest.mark.usefixtures("both_twins")  # every test runs on the sync client and on the async one
 
 CID = "b" * 32
 LOCAL = "http://127.0.0.1:3000"
@@ -40,7 +49,8 @@ def client(respond: Callable[[httpx.Request], httpx.Response], **kwargs: object)
     recorder = Recorder(respond)
     kwargs.setdefault("api_key", "unit-test-key")
     kwargs.setdefault("base_url", LOCAL)
-    api = V0Client(http_transport=httpx.MockTransport(recorder), sleep=lambda _s: None, **kwargs)  # type: ignore[arg-type]
+    api: V0Client = Twin.build(V0Client, AsyncV0Client, http_transport=httpx.MockTransport(recorder),
+                               sleep=sleeper(Twin.kind), **kwargs)
     return api, recorder
 
 
@@ -113,7 +123,8 @@ def test_unknown_id_null_body_is_not_found() -> None:
     ],
 )
 def test_wrong_bodies_and_statuses_raise_typed_errors(response: httpx.Response, error: type[Exception]) -> None:
-    api, _ = client(lambda _r: response)
+    # A fresh copy per request: a client binds the response it receives to its own stream type.
+    api, _ = client(lambda _r: httpx.Response(response.status_code, headers=response.headers, content=response.content))
     with pytest.raises(error):
         api.get_conversation(CID)
 

@@ -8,7 +8,7 @@ records the waits instead of sleeping.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -25,7 +25,11 @@ from openhands_api import (
     UnexpectedContentError,
     WaitTimeoutError,
 )
-from openhands_api.v1 import OpenHandsV1, StartTaskFailedError, StartTaskTimeout
+from openhands_api.v1 import AsyncOpenHandsV1, OpenHandsV1, StartTaskFailedError, StartTaskTimeout
+
+from tests.twins import Twin, sleeper
+
+pytestmark = pytest.mark.usefixtures("both_twins")  # every test runs on the sync client and on the async one
 
 TASK = "7a5c0000000040008000000000000001"
 CONV = "c0ffee00c0ffee00c0ffee00c0ffee00"
@@ -40,8 +44,9 @@ def task(status: str, **extra: Any) -> dict[str, Any]:
 
 def make(handler: Handler, base_url: str = "http://127.0.0.1:3000", **kwargs: Any) -> tuple[OpenHandsV1, list[float]]:
     waits: list[float] = []
-    client = OpenHandsV1(base_url, api_key="the-app-key", http_transport=httpx.MockTransport(handler),
-                         sleep=waits.append, **kwargs)
+    client: OpenHandsV1 = Twin.build(OpenHandsV1, AsyncOpenHandsV1, base_url, api_key="the-app-key",
+                                     http_transport=httpx.MockTransport(handler), sleep=sleeper(Twin.kind, waits.append),
+                                     **kwargs)
     return client, waits
 
 
@@ -197,9 +202,15 @@ def test_wait_until_finished_stops_on_a_paused_sandbox_instead_of_waiting_foreve
     assert paused.value.step == "sandbox" and len(seen) == 1
 
 
-def _chunked(body: bytes, size: int) -> Iterator[bytes]:
-    for i in range(0, len(body), size):
-        yield body[i:i + size]
+def _chunked(body: bytes, size: int) -> Iterator[bytes] | AsyncIterator[bytes]:
+    """The body in chunks, as the current twin's client reads a streamed body."""
+    chunks = [body[i:i + size] for i in range(0, len(body), size)]
+
+    async def async_chunks() -> AsyncIterator[bytes]:
+        for chunk in chunks:
+            yield chunk
+
+    return iter(chunks) if Twin.kind == "sync" else async_chunks()
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 4096])
@@ -383,7 +394,7 @@ def test_discovery_from_the_environment_reaches_the_client(monkeypatch: pytest.M
     monkeypatch.setenv("OPENHANDS_APP_BASE", "https://oh.example.com/")  # the seed script's variable
     monkeypatch.setenv("OH_API_KEY", "env-key")
     handler, seen = sequence(httpx.Response(200, json=1))
-    client = OpenHandsV1(http_transport=httpx.MockTransport(handler))
+    client: OpenHandsV1 = Twin.build(OpenHandsV1, AsyncOpenHandsV1, http_transport=httpx.MockTransport(handler))
     assert client.base_url == "https://oh.example.com"
     assert client.credentials.key_source == "environment OH_API_KEY"
     client.count_conversations()
