@@ -236,6 +236,13 @@ def test_stream_start_ending_in_error_yields_it_then_raises() -> None:
     assert seen == ["WORKING", "ERROR"]
 
 
+def test_stream_start_element_of_another_shape_is_unexpected_content() -> None:
+    client, _ = make(lambda r: httpx.Response(200, content=b'[{"status": "WORKING"}, 3]'))
+    with pytest.raises(UnexpectedContentError) as wrong:
+        list(client.stream_start_conversation("hi"))
+    assert wrong.value.raw == {"status": "WORKING"}
+
+
 def test_stream_start_html_is_unexpected_content() -> None:
     client, _ = make(lambda r: httpx.Response(200, text="<html>app</html>"))
     with pytest.raises(UnexpectedContentError):

@@ -242,4 +242,11 @@ class StartTaskStream:
             except json.JSONDecodeError:
                 return  # incomplete element: wait for more text
             self._buffer = self._buffer[end:]
-            yield AppConversationStartTask.from_dict(item)
+            try:
+                task = AppConversationStartTask.from_dict(item)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise UnexpectedContentError(
+                    f"a stream-start element does not match this client's AppConversationStartTask schema "
+                    f"({type(exc).__name__}: {exc})", raw=item,
+                ) from exc
+            yield task
