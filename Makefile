@@ -22,6 +22,7 @@ $(STAMP): requirements-dev.txt pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
 	$(PY) -m pip install -q --no-deps -e .
+	$(VENV)/bin/pyright --version >/dev/null  # fetches its node package once, outside the offline tests
 	touch $(STAMP)
 
 venv: $(STAMP) ## create .venv with the pinned dev tools and the package (editable)

@@ -39,6 +39,15 @@ USER_AGENT = "openhands-api/0.1.0"
 # Environment variables (documented in the README).
 ENV_SESSION_KEY = "OH_SESSION_API_KEY"
 
+# The agent server's own default bash timeout (the HTTP read timeout of a bash call adds it on top).
+AGENT_BASH_DEFAULT_TIMEOUT_S = 300
+
+# Execution statuses (agent server, and V1 conversations, which carry the agent server's status).
+#: After these a conversation does not move on by itself.
+FINISHED_STATUSES = frozenset({"finished", "error", "stuck"})
+#: ... and these wait for the user (a message, a confirmation): waits stop on them too by default.
+NEEDS_USER_STATUSES = frozenset({"paused", "waiting_for_confirmation"})
+
 # --- V1 app server ------------------------------------------------------------------------------------
 
 #: Start-task statuses in the order a start goes through them (READY and ERROR end it).
@@ -52,10 +61,6 @@ V1_START_TASK_ACTIVE_STATUSES = (
     "STARTING_CONVERSATION",
 )
 V1_START_TASK_DONE_STATUSES = frozenset({"READY", "ERROR"})
-#: Execution statuses after which a conversation does not move on by itself.
-V1_FINISHED_EXECUTION_STATUSES = frozenset({"finished", "error", "stuck"})
-#: ... and those that wait for the user (the agent will not continue without a message/confirmation).
-V1_NEEDS_USER_EXECUTION_STATUSES = frozenset({"paused", "waiting_for_confirmation"})
 #: Sandbox statuses whose agent server is gone for good.
 V1_GONE_SANDBOX_STATUSES = frozenset({"MISSING", "ERROR"})
 

@@ -35,9 +35,9 @@ from ._shapes import check_conversation_id as check_conversation_id
 #: Start-task statuses in the order a start goes through them (READY and ERROR end it).
 START_TASK_ACTIVE_STATUSES = _C.V1_START_TASK_ACTIVE_STATUSES
 #: Execution statuses after which a conversation does not move on by itself.
-FINISHED_EXECUTION_STATUSES = _C.V1_FINISHED_EXECUTION_STATUSES
+FINISHED_EXECUTION_STATUSES = _C.FINISHED_STATUSES
 #: ... and those that wait for the user.
-NEEDS_USER_EXECUTION_STATUSES = _C.V1_NEEDS_USER_EXECUTION_STATUSES
+NEEDS_USER_EXECUTION_STATUSES = _C.NEEDS_USER_STATUSES
 
 __all__ = [
     "FINISHED_EXECUTION_STATUSES",

@@ -35,7 +35,7 @@ from .. import _constants as C
 from .._exceptions import OpenHandsAPIError, StartTaskFailedError, UnexpectedContentError
 from .._models import present
 from .._polling import apoll_until
-from ..agent_async import AsyncAgentServerClient
+from ..agent import AsyncAgentServerClient
 from ._async_counting import compare_event_counts, count_events
 from ._async_resolver import AsyncResolvedAgentServer, resolve_agent_server
 from ._async_resources import AsyncV1Resources
@@ -149,7 +149,7 @@ class AsyncOpenHandsV1(AsyncV1Resources):
         *,
         timeout_s: float = C.DEFAULT_WAIT_TIMEOUT_S,
         on_progress: Callable[[AppConversation], None] | None = None,
-        stop_on: frozenset[str] = C.V1_FINISHED_EXECUTION_STATUSES | C.V1_NEEDS_USER_EXECUTION_STATUSES,
+        stop_on: frozenset[str] = C.FINISHED_STATUSES | C.NEEDS_USER_STATUSES,
         initial_interval_s: float = C.V1_START_POLL_INITIAL_S,
         max_interval_s: float = C.V1_START_POLL_MAX_S,
     ) -> AppConversation:

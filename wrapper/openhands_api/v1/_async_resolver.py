@@ -31,7 +31,7 @@ from .._exceptions import ResolverError
 from .._ids import is_uuid
 from .._models import present
 from .._secret import MASK, Secret
-from ..agent_async import AsyncAgentServerClient
+from ..agent import AsyncAgentServerClient
 from ._shapes import (
     AGENT_SERVER_URL_NAME,
     agent_base_from_conversation_url,
@@ -102,12 +102,13 @@ async def _identify(api: AsyncV1Lookups, any_id: str, steps: list[str]) -> tuple
 def _url_of(task: AppConversationStartTask | None, conv: AppConversation | None,
             sandbox: SandboxInfo) -> tuple[str, str]:
     """The agent server URL and where it came from: start task, then conversation, then sandbox."""
-    if task is not None and present(task.agent_server_url):
-        return str(task.agent_server_url).rstrip("/"), "start task agent_server_url"
-    if conv is not None and present(conv.conversation_url):
-        url = agent_base_from_conversation_url(str(conv.conversation_url))
-        if url is not None:
-            return url, "conversation conversation_url"
+    task_url = present(task.agent_server_url) if task is not None else None
+    if task_url:
+        return task_url.rstrip("/"), "start task agent_server_url"
+    conversation_url = present(conv.conversation_url) if conv is not None else None
+    url = agent_base_from_conversation_url(conversation_url) if conversation_url else None
+    if url is not None:
+        return url, "conversation conversation_url"
     url = agent_url_from_sandbox(sandbox)
     if url is None:
         raise ResolverError(f"neither the start task, the conversation nor sandbox {sandbox.id} names an agent server URL",
@@ -117,10 +118,12 @@ def _url_of(task: AppConversationStartTask | None, conv: AppConversation | None,
 
 def _key_of(conv: AppConversation | None, sandbox: SandboxInfo) -> tuple[str, str]:
     """The session key and where it came from: conversation, then sandbox."""
-    if conv is not None and present(conv.session_api_key):
-        return str(conv.session_api_key), "conversation session_api_key"
-    if present(sandbox.session_api_key):
-        return str(sandbox.session_api_key), "sandbox session_api_key"
+    conversation_key = present(conv.session_api_key) if conv is not None else None
+    if conversation_key:
+        return conversation_key, "conversation session_api_key"
+    sandbox_key = present(sandbox.session_api_key)
+    if sandbox_key:
+        return sandbox_key, "sandbox session_api_key"
     raise ResolverError(f"no session key for sandbox {sandbox.id}", step="key",
                         hint="the server hides it unless the sandbox is RUNNING and you own it")
 

@@ -150,7 +150,7 @@ class OpenHandsV1(V1Resources):
         *,
         timeout_s: float = C.DEFAULT_WAIT_TIMEOUT_S,
         on_progress: Callable[[AppConversation], None] | None = None,
-        stop_on: frozenset[str] = C.V1_FINISHED_EXECUTION_STATUSES | C.V1_NEEDS_USER_EXECUTION_STATUSES,
+        stop_on: frozenset[str] = C.FINISHED_STATUSES | C.NEEDS_USER_STATUSES,
         initial_interval_s: float = C.V1_START_POLL_INITIAL_S,
         max_interval_s: float = C.V1_START_POLL_MAX_S,
     ) -> AppConversation:
