@@ -53,7 +53,8 @@ class Record(dict[str, Any], Generic[M]):
         return dict(self)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({masked(dict(self))!r})"
+        # Printed like the seed's dict (its quick start prints results), keys masked.
+        return repr(masked(dict(self)))
 
     def _read_only(self, *_args: Any, **_kwargs: Any) -> NoReturn:
         raise TypeError(f"{type(self).__name__} is read-only; use .to_dict() for a copy to change")
