@@ -6,8 +6,8 @@
         final = api.poll_until_terminal(conv.conversation_id)
         print(final["status"], final.get("url"), final.ended_by, final.agent_state)
 
-This module is the source of both clients: ``_client.py`` (``V0Client``) is derived from it by
-``scripts/unasync.py``. What the client adds to the raw API (and why):
+One source for the async and the sync client: the async module is the source, the sync one is
+derived from it by ``scripts/unasync.py`` (its first line says so). What the client adds to the raw API (and why):
 
 * ``poll_until_terminal`` also ends when the agent is done: on a real server ``status`` stays
   ``RUNNING`` after the agent finished, and only the last ``agent_state_changed`` event tells

@@ -12,8 +12,8 @@
             print((a.bash("echo hi")).stdout)
         print(oh.count_events(conv.id))            # app -> agent -> zip, with the reasons
 
-This module is the source of both clients: ``_client.py`` (``OpenHandsV1``) is derived from it by
-``scripts/unasync.py``. The endpoints are in :mod:`._resources`; here are the workflows:
+One source for the async and the sync client: the async module is the source, the sync one is
+derived from it by ``scripts/unasync.py`` (its first line says so). The endpoints are in :mod:`._resources`; here are the workflows:
 starting (a start task, then a conversation), waiting, resolving the agent server, counting events.
 Every method returns the generated, typed models of ``openhands_api_v1`` (``.raw`` keeps the JSON);
 errors are the classes of :mod:`openhands_api._exceptions`.
