@@ -167,7 +167,8 @@ class OpenHandsV1API(OpenHandsV1):
             raise
         except WaitTimeoutError as exc:
             raise StartTaskTimeout(str(exc.message), last_status=exc.last_status) from exc
-        assert task is not None  # done() is true only for a task
+        if task is None:  # unreachable: done() holds only for a task; kept for the type checker without assert
+            raise StartTaskTimeout(f"start task {task_id} is unknown", last_status=None)
         return seed_record(task)
 
     def sandboxes_pause(self, sandbox_id: str) -> dict[str, bool]:
