@@ -12,7 +12,7 @@ CONTRACT := tests/contract
 SERVER ?=
 CONTRACT_DIRS := $(if $(SERVER),$(CONTRACT)/$(SERVER),$(CONTRACT))
 
-.PHONY: help venv unasync generate check-generated test test-unit test-live record demo bench lint typecheck clean
+.PHONY: help venv unasync generate check-generated check-spec test test-unit test-live record demo bench lint typecheck clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -38,6 +38,9 @@ check-generated: generate ## regenerate (specs -> generated/, async sources -> s
 	git diff --exit-code -- generated/
 	@test -z "$$(git status --porcelain -- generated/)" || { git status --porcelain -- generated/; echo "untracked files in generated/"; exit 1; }
 
+check-spec: $(STAMP) ## every recorded request/response body validates strictly against its spec (also in make test)
+	$(PY) scripts/check_spec.py
+
 test: $(STAMP) ## offline: unit tests + contract tests replaying cassettes, network blocked
 	$(PYTEST) -q --record-mode=none --block-network
 
@@ -50,6 +53,7 @@ test-live: $(STAMP) ## contract tests against live local real servers (no casset
 record: $(STAMP) ## re-record cassettes from live local real servers; SERVER=agent|v1|v0
 	$(PYTEST) -q --record-mode=rewrite $(CONTRACT_DIRS)
 	$(PY) scripts/check_cassettes.py
+	$(PY) scripts/check_spec.py
 
 demo: $(STAMP) ## the main job end to end against real local servers with the fake LLM
 	$(PY) scripts/demo.py

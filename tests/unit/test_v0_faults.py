@@ -225,3 +225,10 @@ def test_a_crash_response_makes_the_next_request_use_a_fresh_connection(monkeypa
     assert len(pools) == 2 and pools[0].closed and pools[1].answers == 1
     api.list_conversations()
     assert len(pools) == 2  # a normal answer keeps the pool
+
+
+def test_a_value_the_request_model_refuses_is_invalid_argument_and_nothing_is_sent() -> None:
+    api, recorder = client(lambda _r: httpx.Response(200, json={"status": "ok", "conversation_id": CID}))
+    with pytest.raises(InvalidArgumentError, match="git_provider"):
+        api.create_conversation("hi", git_provider="no-such-forge")
+    assert recorder.requests == []

@@ -415,3 +415,13 @@ def test_discovery_from_the_environment_reaches_the_client(monkeypatch: pytest.M
         OpenHandsV1()
     for place in ("OPENHANDS_API_KEY", "OPENHANDS_CLOUD_API_KEY", "OH_API_KEY", "api_key.txt"):
         assert place in str(nothing.value)
+
+
+def test_a_value_the_request_model_refuses_is_invalid_argument_and_nothing_is_sent() -> None:
+    handler, seen = sequence(httpx.Response(200, json=task("WORKING")))
+    client, _ = make(handler)
+    with pytest.raises(InvalidArgumentError, match="agent_type"):
+        client.start_conversation("hi", agent_type="no-such-agent")
+    with pytest.raises(InvalidArgumentError, match="git_provider"):
+        client.start_conversation("hi", git_provider="no-such-forge")
+    assert seen == []

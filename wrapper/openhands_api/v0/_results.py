@@ -32,6 +32,7 @@ from openhands_api_v0.types import UNSET, Unset
 
 from .. import _constants as C
 from .._record import Record
+from .._seam import building_request
 
 T = TypeVar("T")
 
@@ -64,6 +65,7 @@ def short(text: str, limit: int = 40) -> str:
 # --- request bodies -----------------------------------------------------------------------------------
 
 
+@building_request()
 def create_request(
     initial_user_msg: str | None, repository: str | None, selected_branch: str | None, git_provider: str | None,
     conversation_instructions: str | None, image_urls: Sequence[str] | None, replay_json: str | None,
@@ -83,6 +85,7 @@ def create_request(
     )
 
 
+@building_request()
 def start_request(providers_set: Sequence[str] | None) -> ProvidersSetModel:
     """The body of ``POST .../start``: the server requires one, with ``providers_set`` null for "all"."""
     return ProvidersSetModel(providers_set=None if providers_set is None

@@ -35,12 +35,15 @@ from openhands_api_v1.models import (
     TextContent,
     UnknownEvent,
 )
+from openhands_api_v1.models.agent_type import check_agent_type
+from openhands_api_v1.models.provider_type import check_provider_type
 from openhands_api_v1.types import UNSET, Unset
 
 from .. import _constants as C
 from .._exceptions import InvalidArgumentError, NotFoundError, ResolverError, UnexpectedContentError
 from .._ids import check_uuid
 from .._models import present
+from .._seam import building_request
 from .._secret import Secret
 
 T = TypeVar("T")
@@ -129,6 +132,7 @@ def compose_prompt(prompt: str | None, prompt_file: str | os.PathLike[str] | Non
     return text
 
 
+@building_request()
 def start_request(prompt: str | None, prompt_file: str | os.PathLike[str] | None,
                   append_file: str | os.PathLike[str] | None, repository: str | None, branch: str | None,
                   title: str | None, run: bool, agent_type: str | None, llm_model: str | None,
@@ -144,11 +148,13 @@ def start_request(prompt: str | None, prompt_file: str | os.PathLike[str] | None
         raise InvalidArgumentError(f"repository {repository!r} must look like owner/repo")
     return AppConversationStartRequest(
         initial_message=message, selected_repository=_given(repository), selected_branch=_given(branch),
-        title=_given(title), agent_type=_given(agent_type), llm_model=_given(llm_model),
-        git_provider=_given(git_provider),
+        title=_given(title), llm_model=_given(llm_model),
+        agent_type=UNSET if agent_type is None else check_agent_type(agent_type),
+        git_provider=UNSET if git_provider is None else check_provider_type(git_provider),
     )
 
 
+@building_request()
 def settings_update(agent_settings_diff: Mapping[str, Any] | None,
                     conversation_settings_diff: Mapping[str, Any] | None) -> SettingsUpdate:
     """The body of ``POST /settings``: the diffs are free-form objects (the server merges them)."""
