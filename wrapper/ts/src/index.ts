@@ -8,3 +8,4 @@ export { pollUntil, POLL_DEFAULTS, type PollOptions } from "./polling.js";
 export { checkLimit, iterItems, collect, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, type Page } from "./pagination.js";
 export * from "./events.js";
 export * from "./agent.js";
+export * from "./v0.js";
