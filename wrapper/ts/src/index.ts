@@ -9,3 +9,5 @@ export { checkLimit, iterItems, collect, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, type 
 export * from "./events.js";
 export * from "./agent.js";
 export * from "./v0.js";
+export * from "./v1.js";
+export * from "./v1-resolve.js";
