@@ -11,8 +11,11 @@ CONTRACT := tests/contract
 # Which server's contract tests `make record` / `make test-live` run: all, or SERVER=agent|v1|v0.
 SERVER ?=
 CONTRACT_DIRS := $(if $(SERVER),$(CONTRACT)/$(SERVER),$(CONTRACT))
+# The TypeScript client (wrapper/ts): node deps installed from its lockfile by `npm ci`.
+TS := wrapper/ts
+TS_STAMP := $(TS)/node_modules/.installed
 
-.PHONY: help venv generate check-generated test test-unit test-live record demo bench lint typecheck clean
+.PHONY: help venv generate check-generated test test-ts test-unit test-live record demo bench lint typecheck clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -26,15 +29,24 @@ $(STAMP): requirements-dev.txt pyproject.toml
 
 venv: $(STAMP) ## create .venv with the pinned dev tools and the package (editable)
 
-generate: $(STAMP) ## regenerate generated/ from specs/ (pinned openapi-python-client + ruff)
+$(TS_STAMP): $(TS)/package.json $(TS)/package-lock.json
+	cd $(TS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(TS_STAMP)
+
+generate: $(STAMP) $(TS_STAMP) ## regenerate generated/ from specs/ (pinned openapi-python-client + ruff; openapi-typescript)
 	$(PY) scripts/generate.py
+	node scripts/generate_ts.mjs
 
 check-generated: generate ## regenerate and fail on any difference from what is committed
 	git diff --exit-code -- generated/
 	@test -z "$$(git status --porcelain -- generated/)" || { git status --porcelain -- generated/; echo "untracked files in generated/"; exit 1; }
 
-test: $(STAMP) ## offline: unit tests + contract tests replaying cassettes, network blocked
+test: $(STAMP) $(TS_STAMP) ## offline: unit tests + contract tests replaying cassettes, network blocked; then the TypeScript tests
 	$(PYTEST) -q --record-mode=none --block-network
+	$(MAKE) --no-print-directory test-ts
+
+test-ts: $(TS_STAMP) ## TypeScript: tsc (strict) + node --test, replaying the same cassettes
+	cd $(TS) && npm test --silent
 
 test-unit: $(STAMP) ## unit tests only
 	$(PYTEST) -q tests/unit
@@ -59,4 +71,4 @@ typecheck: $(STAMP) ## mypy --strict on the wrapper
 	$(PY) -m mypy
 
 clean: ## remove the dev venv (server venvs in .servers/ are kept: they take minutes to build)
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(TS)/node_modules $(TS)/dist

@@ -179,7 +179,7 @@ function decodeBody(text: string): unknown {
 
 /** Map an error response to the one class for its status (the only place this mapping lives). */
 export function errorFromResponse(status: number, headers: Headers, text: string, method: string, url: string): APIStatusError {
-  const body = decodeBody(text);
+  const body = decodeBody(scrub(text)); // a server may echo the key back: never keep it
   const detail = serverMessage(body);
   const message = `HTTP ${status}${detail ? `: ${detail}` : ""}`;
   const options: StatusErrorOptions = { status, body, headers, method, url };
