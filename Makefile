@@ -15,7 +15,7 @@ CONTRACT_DIRS := $(if $(SERVER),$(CONTRACT)/$(SERVER),$(CONTRACT))
 TS := wrapper/ts
 TS_STAMP := $(TS)/node_modules/.installed
 
-.PHONY: help venv generate check-generated test test-ts test-unit test-live record demo bench lint typecheck clean
+.PHONY: help venv generate check-generated test test-ts test-unit record-ts test-live record demo bench lint typecheck clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -57,6 +57,9 @@ test-live: $(STAMP) ## contract tests against live local real servers (no casset
 record: $(STAMP) ## re-record cassettes from live local real servers; SERVER=agent|v1|v0
 	$(PYTEST) -q --record-mode=rewrite $(CONTRACT_DIRS)
 	$(PY) scripts/check_cassettes.py
+
+record-ts: $(STAMP) $(TS_STAMP) ## re-record the TypeScript quick-start cassette from a live local V0 server
+	$(PY) scripts/record_ts.py
 
 demo: $(STAMP) ## the main job end to end against real local servers with the fake LLM
 	$(PY) scripts/demo.py

@@ -25,6 +25,8 @@ export const ROOT = (() => {
 })();
 
 export const CANONICAL_URL = "http://server.test";
+// The real fetch, taken before any test installs a cassette as globalThis.fetch (record mode sends with it).
+const realFetch = globalThis.fetch;
 const REDACTED = "<REDACTED>";
 const LOOPBACK_URL = /https?:\/\/(?:127\.0\.0\.1|localhost|0\.0\.0\.0)(?::\d+)?/g;
 const STATE_DIR = /((?:\/|%2F)openhands-api-[a-z0-9]+)-[A-Za-z0-9_]{6,}/g;
@@ -167,7 +169,7 @@ export class Cassette {
   };
 
   async #record(request: Request, body: Uint8Array | null): Promise<Response> {
-    const response = await fetch(new Request(request, { body, signal: request.signal }));
+    const response = await realFetch(new Request(request, { body, signal: request.signal }));
     const data = new Uint8Array(await response.arrayBuffer());
     const headers = (h: Headers, drop: Set<string>): Record<string, string[]> =>
       Object.fromEntries([...h.entries()].filter(([k]) => !drop.has(k)).map(([k, v]) =>
