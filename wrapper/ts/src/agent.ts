@@ -3,9 +3,9 @@
 import type { Client } from "openapi-fetch";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join, posix } from "node:path";
-import { inspect } from "node:util";
 import type { components, paths } from "../../../generated/ts/agent_server.js";
 import { KeyAuth, sessionKeyFrom } from "./auth.js";
+import { ApiClient } from "./client.js";
 import { InvalidArgumentError } from "./errors.js";
 import type { AgentEvent } from "./events.js";
 import { DEFAULT_PAGE_SIZE, checkLimit, iterItems } from "./pagination.js";
@@ -80,17 +80,16 @@ function multipartFile(name: string, content: Uint8Array): Uint8Array {
   return out;
 }
 
-export class AgentServerClient {
-  readonly #transport: Transport;
+export class AgentServerClient extends ApiClient {
   readonly #api: Client<paths>;
 
   constructor(url: string, options: AgentServerOptions = {}) {
-    this.#transport = new Transport(url, new KeyAuth("session-key", sessionKeyFrom(options.sessionKey)), options);
-    this.#api = this.#transport.client<paths>();
+    super(new Transport(url, new KeyAuth("session-key", sessionKeyFrom(options.sessionKey)), options));
+    this.#api = this.transport.client<paths>();
   }
 
   get url(): string {
-    return this.#transport.baseUrl;
+    return this.transport.baseUrl;
   }
 
   // --- server ---------------------------------------------------------------------------------------
@@ -120,7 +119,7 @@ export class AgentServerClient {
       if (value !== undefined) body[key] = value;
     }
     return unwrap(this.#api.POST("/api/conversations", {
-      body: body as unknown as Schemas["StartConversationRequest"], ...this.#transport.with({ retry: false }),
+      body: body as unknown as Schemas["StartConversationRequest"], ...this.transport.with({ retry: false }),
     }));
   }
 
@@ -159,14 +158,14 @@ export class AgentServerClient {
   /** Start or resume the agent loop (ConflictError if it is already running). */
   async run(conversationId: string): Promise<void> {
     await unwrap(this.#api.POST("/api/conversations/{conversation_id}/run", {
-      params: { path: { conversation_id: segment(conversationId, "conversation id") } }, ...this.#transport.with({ retry: false }),
+      params: { path: { conversation_id: segment(conversationId, "conversation id") } }, ...this.transport.with({ retry: false }),
     }));
   }
 
   /** Ask the agent to pause; it stops after the step in flight. */
   async pause(conversationId: string): Promise<void> {
     await unwrap(this.#api.POST("/api/conversations/{conversation_id}/pause", {
-      params: { path: { conversation_id: segment(conversationId, "conversation id") } }, ...this.#transport.with({ retry: false }),
+      params: { path: { conversation_id: segment(conversationId, "conversation id") } }, ...this.transport.with({ retry: false }),
     }));
   }
 
@@ -175,7 +174,7 @@ export class AgentServerClient {
     await unwrap(this.#api.POST("/api/conversations/{conversation_id}/events", {
       params: { path: { conversation_id: segment(conversationId, "conversation id") } },
       body: { role: "user", content: [{ type: "text", text }], run: options.run ?? false },
-      ...this.#transport.with({ retry: false }),
+      ...this.transport.with({ retry: false }),
     }));
   }
 
@@ -228,7 +227,7 @@ export class AgentServerClient {
     if (options.timeoutS !== undefined) body.timeout = Math.trunc(options.timeoutS);
     // The answer comes when the command ends: its own timeout plus the usual read time.
     const timeoutMs = (options.timeoutS ?? 300) * 1000 + DEFAULTS.timeoutMs;
-    const out = await unwrap(this.#api.POST("/api/bash/execute_bash_command", { body, ...this.#transport.with({ retry: false, timeoutMs }) }));
+    const out = await unwrap(this.#api.POST("/api/bash/execute_bash_command", { body, ...this.transport.with({ retry: false, timeoutMs }) }));
     const stderr = typeof out.stderr === "string" ? out.stderr : "";
     const exitCode = typeof out.exit_code === "number" ? out.exit_code : null;
     // -1 means "killed on timeout" unless the server itself could not start the command.
@@ -247,14 +246,14 @@ export class AgentServerClient {
       body: multipartFile(posix.basename(remotePath), bytes) as never,
       bodySerializer: (b: unknown) => b as Uint8Array,
       headers: { "Content-Type": `multipart/form-data; boundary=${MULTIPART_BOUNDARY}` },
-      ...this.#transport.with({ retry: false }),
+      ...this.transport.with({ retry: false }),
     })) as Promise<UploadResult>;
   }
 
   /** The whole content of `remotePath` in memory. */
   async readFile(remotePath: string): Promise<Uint8Array> {
     const data = await unwrap(this.#api.GET("/api/file/download", {
-      params: { query: { path: requireAbsolute(remotePath) } }, parseAs: "arrayBuffer", ...this.#transport.with({ binary: true }),
+      params: { query: { path: requireAbsolute(remotePath) } }, parseAs: "arrayBuffer", ...this.transport.with({ binary: true }),
     }));
     return new Uint8Array(data as ArrayBuffer);
   }
@@ -268,17 +267,6 @@ export class AgentServerClient {
     return writeAtomically(localPath, data);
   }
 
-  toString(): string {
-    return `AgentServerClient(${this.#transport})`;
-  }
-
-  toJSON(): unknown {
-    return { agentServer: this.#transport.toJSON() };
-  }
-
-  [inspect.custom](): string {
-    return this.toString();
-  }
 }
 
 /** Write `data` to `path` through a temporary file renamed at the end (no partial file on error). */

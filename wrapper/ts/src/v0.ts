@@ -9,8 +9,8 @@
 // finished, so pollUntilTerminal also ends on the last `agent_state_changed` event (finished,
 // awaiting_user_input, error, stopped, rejected), and says which signal ended it (`endedBy`).
 import type { Client } from "openapi-fetch";
-import { inspect } from "node:util";
 import type { components, paths } from "../../../generated/ts/v0.js";
+import { ApiClient } from "./client.js";
 import { discoverAppCredentials, type AppAuthOptions, type AuthScheme } from "./auth.js";
 import { InvalidArgumentError, NotFoundError, ServerError, UnexpectedContentError } from "./errors.js";
 import { checkLimit } from "./pagination.js";
@@ -74,20 +74,15 @@ function terminalSignal(progress: PollProgress): EndedBy | null {
 
 export interface V0Options extends AppAuthOptions, TransportOptions {}
 
-export class V0Client {
-  readonly #transport: Transport;
+export class V0Client extends ApiClient {
   readonly #api: Client<paths>;
   readonly authScheme: AuthScheme;
 
   constructor(options: V0Options = {}) {
     const credentials = discoverAppCredentials(options);
+    super(new Transport(credentials.baseUrl, credentials.auth, options));
     this.authScheme = credentials.scheme;
-    this.#transport = new Transport(credentials.baseUrl, credentials.auth, options);
-    this.#api = this.#transport.client<paths>();
-  }
-
-  get baseUrl(): string {
-    return this.#transport.baseUrl;
+    this.#api = this.transport.client<paths>();
   }
 
   /** `POST /api/conversations`: its agent starts at once. Not retried (a retry could create two). */
@@ -101,7 +96,7 @@ export class V0Client {
     if (options.imageUrls !== undefined) body.image_urls = options.imageUrls;
     if (options.replayJson !== undefined) body.replay_json = options.replayJson;
     try {
-      return await unwrap(this.#api.POST("/api/conversations", { body, ...this.#transport.with({ retry: false }) }));
+      return await unwrap(this.#api.POST("/api/conversations", { body, ...this.transport.with({ retry: false }) }));
     } catch (err) {
       // A local server without a git token answers a repository with a bare 500.
       if (err instanceof ServerError && options.repository) {
@@ -139,7 +134,7 @@ export class V0Client {
     if (options.selectedRepository) query.selected_repository = options.selectedRepository;
     if (options.conversationTrigger) query.conversation_trigger = options.conversationTrigger;
     // A 500 with a cursor is (nearly always) the cursor: no retries then.
-    return unwrap(this.#api.GET("/api/conversations", { params: { query }, ...this.#transport.with({ retry: options.pageId ? false : undefined }) }));
+    return unwrap(this.#api.GET("/api/conversations", { params: { query }, ...this.transport.with({ retry: options.pageId ? false : undefined }) }));
   }
 
   /** `GET .../events`: ids from `startId` to `endId` (inclusive), oldest first unless `reverse`; `limit` 1..100. */
@@ -180,7 +175,7 @@ export class V0Client {
   /** `POST .../stop`: 200 even for an unknown or stopped id ("was not running"); safe to repeat. */
   async stopConversation(conversationId: string): Promise<CreatedConversation> {
     return unwrap(this.#api.POST("/api/conversations/{conversation_id}/stop", {
-      params: { path: { conversation_id: segment(conversationId, "conversation id") } }, ...this.#transport.with({ retry: true }),
+      params: { path: { conversation_id: segment(conversationId, "conversation id") } }, ...this.transport.with({ retry: true }),
     }));
   }
 
@@ -233,17 +228,6 @@ export class V0Client {
     };
   }
 
-  toString(): string {
-    return `OpenHandsAPI(${this.#transport})`;
-  }
-
-  toJSON(): unknown {
-    return { v0: this.#transport.toJSON() };
-  }
-
-  [inspect.custom](): string {
-    return this.toString();
-  }
 }
 
 /** The seed script's name for V0Client (`new OpenHandsAPI({ apiKey, baseUrl })`). */

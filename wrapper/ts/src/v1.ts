@@ -4,9 +4,9 @@
 // sandboxes. The resolver (any id -> agent server URL + key) and the counting with fallbacks live
 // in v1-resolve.ts.
 import type { Client } from "openapi-fetch";
-import { inspect } from "node:util";
 import type { components, paths } from "../../../generated/ts/app_server_v1.js";
 import { writeAtomically } from "./agent.js";
+import { ApiClient } from "./client.js";
 import { discoverAppCredentials, type AppAuthOptions, type AuthScheme } from "./auth.js";
 import { InvalidArgumentError, NotFoundError, OpenHandsAPIError, UnexpectedContentError } from "./errors.js";
 import type { V1Event } from "./events.js";
@@ -98,22 +98,17 @@ export interface V1Options extends AppAuthOptions, TransportOptions {
   agentFetch?: TransportOptions["fetch"];
 }
 
-export class OpenHandsV1 {
-  readonly #transport: Transport;
+export class OpenHandsV1 extends ApiClient {
   readonly #api: Client<paths>;
   readonly #options: V1Options;
   readonly authScheme: AuthScheme;
 
   constructor(options: V1Options = {}) {
     const credentials = discoverAppCredentials(options);
+    super(new Transport(credentials.baseUrl, credentials.auth, options));
     this.authScheme = credentials.scheme;
     this.#options = options;
-    this.#transport = new Transport(credentials.baseUrl, credentials.auth, options);
-    this.#api = this.#transport.client<paths>();
-  }
-
-  get baseUrl(): string {
-    return this.#transport.baseUrl;
+    this.#api = this.transport.client<paths>();
   }
 
   /** What a client for a resolved agent server should send with (timeouts, retries, fetch). */
@@ -147,7 +142,7 @@ export class OpenHandsV1 {
     if (options.agentType !== undefined) body.agent_type = options.agentType;
     if (options.llmModel !== undefined) body.llm_model = options.llmModel;
     if (options.gitProvider !== undefined) body.git_provider = options.gitProvider as Schemas["AppConversationStartRequest"]["git_provider"];
-    return unwrap(this.#api.POST("/api/v1/app-conversations", { body, ...this.#transport.with({ retry: false }) }));
+    return unwrap(this.#api.POST("/api/v1/app-conversations", { body, ...this.transport.with({ retry: false }) }));
   }
 
   /** Start tasks by id, in order; null where an id is unknown. */
@@ -281,7 +276,7 @@ export class OpenHandsV1 {
   /** The conversation's trajectory zip, in memory (NotFoundError if unknown). */
   async readTrajectory(conversationId: string): Promise<Uint8Array> {
     const data = await unwrap(this.#api.GET("/api/v1/app-conversations/{conversation_id}/download", {
-      params: { path: { conversation_id: checkConversationId(conversationId) } }, parseAs: "arrayBuffer", ...this.#transport.with({ binary: true }),
+      params: { path: { conversation_id: checkConversationId(conversationId) } }, parseAs: "arrayBuffer", ...this.transport.with({ binary: true }),
     }));
     return new Uint8Array(data as ArrayBuffer);
   }
@@ -364,15 +359,4 @@ export class OpenHandsV1 {
     await unwrap(this.#api.DELETE("/api/v1/sandboxes/{id}", { params: { path: { id }, query: { sandbox_id: id } } }));
   }
 
-  toString(): string {
-    return `OpenHandsV1(${this.#transport})`;
-  }
-
-  toJSON(): unknown {
-    return { v1: this.#transport.toJSON() };
-  }
-
-  [inspect.custom](): string {
-    return this.toString();
-  }
 }
