@@ -28,7 +28,9 @@ mkdirSync(OUT, { recursive: true });
 const cli = join(TS, "node_modules", "openapi-typescript", "bin", "cli.js");
 for (const spec of SPECS) {
   const target = join(OUT, `${spec}.ts`);
-  execFileSync(process.execPath, [cli, join("specs", `${spec}.yaml`), "--output", target], {
+  // --empty-objects-unknown: an open `{type: object}` without properties (agent settings, metrics,
+  // tool params ...) is `unknown`, not `Record<string, never>`, which would make any read of it an error.
+  execFileSync(process.execPath, [cli, join("specs", `${spec}.yaml`), "--empty-objects-unknown", "--output", target], {
     cwd: ROOT,
     stdio: ["ignore", "ignore", "inherit"],
     // No colours, no telemetry: the output must not depend on the terminal or the network.

@@ -373,7 +373,7 @@ export interface components {
         };
         ToolSpec: {
             name: string;
-            params?: Record<string, never>;
+            params?: Record<string, unknown>;
         };
         AgentSpec: {
             llm: components["schemas"]["LLMConfig"];
@@ -414,10 +414,10 @@ export interface components {
                 [key: string]: string;
             };
             /** @description The agent's configuration (llm.api_key comes back null) */
-            agent?: Record<string, never>;
-            stats?: Record<string, never>;
-            metrics?: Record<string, never> | null;
-            runtime_info?: Record<string, never> | null;
+            agent?: Record<string, unknown>;
+            stats?: Record<string, unknown>;
+            metrics?: Record<string, unknown> | null;
+            runtime_info?: Record<string, unknown> | null;
         };
         ConversationPage: {
             items: components["schemas"]["ConversationInfo"][];

@@ -415,7 +415,7 @@ export interface components {
             sandbox_grouping_strategy?: string;
             default_sandbox_spec_id?: string | null;
             agent_settings?: components["schemas"]["AgentSettings"];
-            conversation_settings?: Record<string, never>;
+            conversation_settings?: Record<string, unknown>;
         };
         Settings: {
             language?: string | null;
@@ -424,7 +424,7 @@ export interface components {
             search_api_key_set?: boolean;
             sandbox_grouping_strategy?: string;
             agent_settings?: components["schemas"]["AgentSettings"];
-            conversation_settings?: Record<string, never>;
+            conversation_settings?: Record<string, unknown>;
         };
         AgentSettings: {
             agent_kind?: string;
@@ -440,8 +440,8 @@ export interface components {
         };
         /** @description Partial settings. Each *_diff object is merged into the stored settings, e.g. {"agent_settings_diff": {"llm": {"model": ..., "base_url": ..., "api_key": ...}}}. */
         SettingsUpdate: {
-            agent_settings_diff?: Record<string, never>;
-            conversation_settings_diff?: Record<string, never>;
+            agent_settings_diff?: Record<string, unknown>;
+            conversation_settings_diff?: Record<string, unknown>;
         };
         TextContent: {
             /** @default text */
@@ -520,7 +520,7 @@ export interface components {
             tags?: {
                 [key: string]: string;
             };
-            metrics?: Record<string, never> | null;
+            metrics?: Record<string, unknown> | null;
             /** Format: date-time */
             created_at?: string;
             /** Format: date-time */

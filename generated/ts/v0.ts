@@ -354,7 +354,7 @@ export interface components {
             msg: string;
             type: string;
             input?: unknown;
-            ctx?: Record<string, never>;
+            ctx?: Record<string, unknown>;
         };
         HTTPValidationError: {
             detail?: components["schemas"]["ValidationErrorItem"][];
@@ -373,9 +373,9 @@ export interface components {
         };
         /** @description MCP servers for the conversation; passed through as JSON (server lists of sse/stdio/shttp configs). */
         MCPConfig: {
-            sse_servers?: Record<string, never>[];
-            stdio_servers?: Record<string, never>[];
-            shttp_servers?: Record<string, never>[];
+            sse_servers?: Record<string, unknown>[];
+            stdio_servers?: Record<string, unknown>[];
+            shttp_servers?: Record<string, unknown>[];
         };
         /**
          * @description Body of `POST /api/conversations`. Every field is optional (`{}` starts an agent that waits for
@@ -466,8 +466,8 @@ export interface components {
             args?: {
                 [key: string]: unknown;
             };
-            tool_call_metadata?: Record<string, never> | null;
-            llm_metrics?: Record<string, never> | null;
+            tool_call_metadata?: Record<string, unknown> | null;
+            llm_metrics?: Record<string, unknown> | null;
             timeout?: number | null;
         };
         /** @description An event with an `observation` (agent_state_changed, run, recall, error, ...; kept as a plain string). */
@@ -485,7 +485,7 @@ export interface components {
             /** @description id of the action this observes */
             cause?: number | null;
             success?: boolean | null;
-            tool_call_metadata?: Record<string, never> | null;
+            tool_call_metadata?: Record<string, unknown> | null;
         };
         /** @description Catch-all for an event that is neither an action nor an observation; every key kept. */
         OtherEvent: {
