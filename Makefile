@@ -15,7 +15,7 @@ CONTRACT_DIRS := $(if $(SERVER),$(CONTRACT)/$(SERVER),$(CONTRACT))
 TS := wrapper/ts
 TS_STAMP := $(TS)/node_modules/.installed
 
-.PHONY: help venv generate check-generated test test-ts test-unit record-ts test-live record demo bench lint typecheck clean
+.PHONY: help venv unasync generate check-generated test test-ts test-unit record-ts test-live record demo bench lint typecheck clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -25,6 +25,7 @@ $(STAMP): requirements-dev.txt pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
 	$(PY) -m pip install -q --no-deps -e .
+	$(VENV)/bin/pyright --version >/dev/null  # fetches its node package once, outside the offline tests
 	touch $(STAMP)
 
 venv: $(STAMP) ## create .venv with the pinned dev tools and the package (editable)
@@ -33,11 +34,15 @@ $(TS_STAMP): $(TS)/package.json $(TS)/package-lock.json
 	cd $(TS) && npm ci --no-audit --no-fund --loglevel=error
 	touch $(TS_STAMP)
 
-generate: $(STAMP) $(TS_STAMP) ## regenerate generated/ from specs/ (pinned openapi-python-client + ruff; openapi-typescript)
+generate: $(STAMP) $(TS_STAMP) unasync ## regenerate generated/ from specs/ (pinned openapi-python-client + ruff; openapi-typescript), and the sync twins
 	$(PY) scripts/generate.py
 	node scripts/generate_ts.mjs
 
-check-generated: generate ## regenerate and fail on any difference from what is committed
+unasync: $(STAMP) ## write the sync twin of every async source module (wrapper/**/_async_*.py -> _*.py)
+	RUFF=$(VENV)/bin/ruff $(PY) scripts/unasync.py
+
+check-generated: generate ## regenerate (specs -> generated/, async sources -> sync twins) and fail on any difference
+	RUFF=$(VENV)/bin/ruff $(PY) scripts/unasync.py --check
 	git diff --exit-code -- generated/
 	@test -z "$$(git status --porcelain -- generated/)" || { git status --porcelain -- generated/; echo "untracked files in generated/"; exit 1; }
 
