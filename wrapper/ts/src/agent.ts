@@ -1,5 +1,5 @@
 // The agent server client (inside every sandbox): conversations, events, bash, files.
-// Mirrors wrapper/openhands_api/agent.py; results are the server's JSON typed by generated/ts.
+// Mirrors wrapper/openhands_api/agent/; results are the server's JSON typed by generated/ts.
 import type { Client } from "openapi-fetch";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join, posix } from "node:path";

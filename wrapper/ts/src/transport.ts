@@ -1,6 +1,6 @@
 // HTTP for one server: base URL + key + timeouts + retries + typed errors, as a `fetch` that the
 // generated-types client (openapi-fetch) calls. Same rules as the Python transport
-// (wrapper/openhands_api/_transport.py):
+// (wrapper/openhands_api/_retry.py, _async_transport.py):
 // - every attempt has a timeout (AbortSignal), 60 s by default: no call hangs forever;
 // - 429 is retried for every method (the server did nothing), honouring Retry-After up to 60 s;
 // - idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE) are also retried on 408/5xx, timeouts and
