@@ -182,7 +182,7 @@ export class AgentServerClient extends ApiClient {
   async waitUntilFinished(conversationId: string, options: PollOptions<ConversationInfo> & { stopOn?: ReadonlySet<string> } = {}): Promise<ConversationInfo> {
     const stopOn = options.stopOn ?? new Set([...FINISHED_STATUSES, ...NEEDS_USER_STATUSES]);
     return pollUntil(() => this.getConversation(conversationId), (conv) => stopOn.has(String(conv.execution_status)), {
-      describe: (conv) => `execution_status=${conv.execution_status}`, what: `conversation ${conversationId}`, ...options,
+      describe: (conv) => `execution_status=${conv.execution_status}`, what: `conversation ${conversationId}`, sleep: this.transport.sleeper, ...options,
     });
   }
 

@@ -10,7 +10,13 @@
 //   │   ├── BadRequestError        400/422, AuthenticationError 401/403, NotFoundError 404 (or a 200 null),
 //   │   ├── ConflictError 409, RateLimitError 429 (retryAfter seconds), ServerError 5xx
 //   ├── UnexpectedContentError             a 2xx body that is not what the API promises (HTML, empty, wrong shape)
-//   └── WaitTimeoutError                   a wait ran out of time; carries the last status seen
+//   ├── WaitTimeoutError                   a wait ran out of time; carries the last status seen
+//   │   └── StartTaskTimeout               V1: a start task did not reach READY in time
+//   ├── StartTaskFailedError               V1: a start task ended in ERROR
+//   ├── ResolverError                      V1: no usable agent server for an id (`step` says where it failed)
+//   └── EventCountError                    V1: no source could count a conversation's events
+//   BadRequestError -> InvalidCursorError  V0: a page cursor the server could not decode (it answers 500)
+//   ConflictError -> ConversationNotRunningError   V0: a message to a conversation that is not running
 import { scrub } from "./secret.js";
 
 export interface ErrorOptions {
@@ -26,18 +32,18 @@ export class OpenHandsAPIError extends Error {
   readonly method: string | undefined;
   readonly url: string | undefined;
   /** The message without the method, URL and hint. */
-  readonly detail: string;
+  readonly summary: string;
 
   static defaultHint = "";
 
   constructor(message: string, options: ErrorOptions = {}) {
-    const detail = scrub(message);
+    const summary = scrub(message);
     const hint = options.hint ?? (new.target as typeof OpenHandsAPIError).defaultHint;
     const url = options.url === undefined ? undefined : scrub(options.url);
     const where = options.method && url ? ` (${options.method} ${url})` : url ? ` (${url})` : "";
-    super(scrub(`${detail}${where}${hint ? `. Hint: ${hint}` : ""}`), options.cause === undefined ? undefined : { cause: options.cause });
+    super(scrub(`${summary}${where}${hint ? `. Hint: ${hint}` : ""}`), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
-    this.detail = detail;
+    this.summary = summary;
     this.hint = hint;
     this.method = options.method;
     this.url = url;
@@ -131,6 +137,55 @@ export class WaitTimeoutError extends OpenHandsAPIError {
     super(message, options);
     this.lastStatus = options.lastStatus;
   }
+}
+
+export class StartTaskTimeout extends WaitTimeoutError {}
+
+export class StartTaskFailedError extends OpenHandsAPIError {
+  static override defaultHint = "read the detail; the sandbox may still be running (delete it with deleteSandbox) - retry the start";
+  /** The start task as the server sent it. */
+  readonly task: { id: string; detail?: unknown };
+  /** The server's reason (may be empty). */
+  readonly detail: string;
+
+  constructor(task: { id: string; detail?: unknown }) {
+    const detail = typeof task.detail === "string" ? task.detail : "";
+    super(`start task ${task.id} failed: ${detail || "(the server gave no detail; look at the app server's log)"}`);
+    this.task = task;
+    this.detail = detail;
+  }
+}
+
+/**
+ * The agent server could not be found or used. `step` names what failed: `identify`, `start task`,
+ * `sandbox` (missing, ERROR, PAUSED with resume off), `url` / `key` (none named by the server).
+ */
+export class ResolverError extends OpenHandsAPIError {
+  static override defaultHint = "see the step in the message";
+  readonly step: string;
+
+  constructor(message: string, options: { step: string; hint?: string | undefined }) {
+    super(`${options.step}: ${message}`, { hint: options.hint });
+    this.step = options.step;
+  }
+}
+
+export class EventCountError extends OpenHandsAPIError {
+  static override defaultHint = "the conversation exists but no source answered; see each source's reason";
+  readonly attempts: readonly { source: string; error: string | null }[];
+
+  constructor(conversationId: string, attempts: readonly { source: string; error: string | null }[]) {
+    super(`could not count the events of conversation ${conversationId} (${attempts.map((a) => `${a.source}: ${a.error}`).join("; ")})`);
+    this.attempts = attempts;
+  }
+}
+
+export class InvalidCursorError extends BadRequestError {
+  static override defaultHint = "pass a next_page_id exactly as a previous page returned it, or leave pageId out to start at the first page";
+}
+
+export class ConversationNotRunningError extends ConflictError {
+  static override defaultHint = "start it again, then send the message again";
 }
 
 /** The human part of an error body: FastAPI's `detail`, OpenHands' `error` / `message`. */

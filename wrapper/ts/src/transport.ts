@@ -114,6 +114,9 @@ export class Transport {
     this.#random = options.random ?? Math.random;
   }
 
+  /** How this client waits (its `sleep` option, else `timing.sleep`): for retries and for polls. */
+  readonly sleeper = (ms: number): Promise<void> => (this.#sleep ?? timing.sleep)(ms);
+
   /** A typed client for one spec's `paths`, sending through this transport. */
   client<Paths extends {}>(): Client<Paths> {
     return createClient<Paths>({ baseUrl: this.baseUrl, fetch: (request) => this.send(request), redirect: "manual" });
@@ -160,7 +163,7 @@ export class Transport {
         delay = backoffDelayMs(attempt, this.#random);
         log("%s; retry %d of %d in %d ms", error.message, attempt + 1, this.#maxRetries, delay);
       }
-      await (this.#sleep ?? timing.sleep)(delay);
+      await this.sleeper(delay);
     }
   }
 

@@ -12,8 +12,10 @@ import type { Client } from "openapi-fetch";
 import type { components, paths } from "../../../generated/ts/v0.js";
 import { ApiClient } from "./client.js";
 import { discoverAppCredentials, type AppAuthOptions, type AuthScheme } from "./auth.js";
-import { InvalidArgumentError, NotFoundError, ServerError, UnexpectedContentError } from "./errors.js";
-import { checkLimit } from "./pagination.js";
+import {
+  ConversationNotRunningError, InvalidArgumentError, InvalidCursorError, NotFoundError, ServerError, UnexpectedContentError,
+} from "./errors.js";
+import { checkLimit, iterItems } from "./pagination.js";
 import { pollUntil } from "./polling.js";
 import { Transport, segment, unwrap, type TransportOptions } from "./transport.js";
 
@@ -100,7 +102,7 @@ export class V0Client extends ApiClient {
     } catch (err) {
       // A local server without a git token answers a repository with a bare 500.
       if (err instanceof ServerError && options.repository) {
-        throw new ServerError(`creating a conversation on repository ${JSON.stringify(options.repository)} failed: ${err.detail}`, {
+        throw new ServerError(`creating a conversation on repository ${JSON.stringify(options.repository)} failed: ${err.summary}`, {
           status: err.statusCode, body: err.body, headers: err.headers, method: err.method, url: err.url, hint: PROVIDER_TOKEN_HINT, cause: err,
         });
       }
@@ -125,7 +127,7 @@ export class V0Client extends ApiClient {
     return conv;
   }
 
-  /** `GET /api/conversations`: one page, newest first; `limit` 1..100. */
+  /** `GET /api/conversations`: one page, newest first; `limit` 1..100. A cursor the server cannot decode: InvalidCursorError. */
   async listConversations(options: { limit?: number; pageId?: string; selectedRepository?: string; conversationTrigger?: string } = {}): Promise<V0ConversationPage> {
     const limit = options.limit ?? 20;
     checkLimit(limit, "limit", LIMIT_HINT);
@@ -133,8 +135,66 @@ export class V0Client extends ApiClient {
     if (options.pageId) query.page_id = options.pageId;
     if (options.selectedRepository) query.selected_repository = options.selectedRepository;
     if (options.conversationTrigger) query.conversation_trigger = options.conversationTrigger;
-    // A 500 with a cursor is (nearly always) the cursor: no retries then.
-    return unwrap(this.#api.GET("/api/conversations", { params: { query }, ...this.transport.with({ retry: options.pageId ? false : undefined }) }));
+    try {
+      // A 500 with a cursor is (nearly always) the cursor: no retries then.
+      return await unwrap(this.#api.GET("/api/conversations", { params: { query }, ...this.transport.with({ retry: options.pageId ? false : undefined }) }));
+    } catch (err) {
+      if (!(err instanceof ServerError) || !options.pageId) throw err;
+      throw new InvalidCursorError(`the server could not use pageId ${JSON.stringify(options.pageId.slice(0, 40))} (HTTP ${err.statusCode}): it is not a valid page cursor`, {
+        status: err.statusCode, body: err.body, headers: err.headers, method: err.method, url: err.url, cause: err,
+      });
+    }
+  }
+
+  /** Every conversation, newest first, one request per page when iteration reaches it. */
+  iterConversations(options: { pageSize?: number; maxItems?: number; selectedRepository?: string; conversationTrigger?: string } = {}): AsyncGenerator<V0Conversation> {
+    const { pageSize = 20, maxItems, ...filters } = options;
+    checkLimit(pageSize, "pageSize", LIMIT_HINT);
+    return iterItems(async (pageId) => {
+      const page = await this.listConversations({ ...filters, limit: pageSize, ...(pageId ? { pageId } : {}) });
+      return { items: page.results, next_page_id: page.next_page_id };
+    }, maxItems);
+  }
+
+  /** `POST .../message`: a user message to a running conversation (its agent runs again). */
+  async addMessage(conversationId: string, message: string): Promise<boolean> {
+    try {
+      const result = await unwrap(this.#api.POST("/api/conversations/{conversation_id}/message", {
+        params: { path: { conversation_id: segment(conversationId, "conversation id") } }, body: { message }, ...this.transport.with({ retry: false }),
+      }));
+      return Boolean((result as { success?: unknown }).success);
+    } catch (err) {
+      // A stopped conversation: the server answers 500 "no_conversation".
+      if (err instanceof ServerError && JSON.stringify(err.body ?? "").includes("no_conversation")) {
+        throw new ConversationNotRunningError(`conversation ${JSON.stringify(conversationId)} is not running, so it cannot take a message`, {
+          status: err.statusCode, body: err.body, headers: err.headers, method: err.method, url: err.url, cause: err,
+        });
+      }
+      throw err;
+    }
+  }
+
+  /** `POST .../start`: start a stopped conversation's agent loop again (NotFoundError if unknown). */
+  async startConversation(conversationId: string, providersSet: string[] | null = null): Promise<CreatedConversation> {
+    return unwrap(this.#api.POST("/api/conversations/{conversation_id}/start", {
+      params: { path: { conversation_id: segment(conversationId, "conversation id") } },
+      body: { providers_set: providersSet } as Schemas["ProvidersSetModel"], ...this.transport.with({ retry: false }),
+    }));
+  }
+
+  /** `PATCH /api/conversations/{id}`: rename (1..200 characters); NotFoundError for an unknown id. */
+  async updateConversationTitle(conversationId: string, title: string): Promise<boolean> {
+    if (typeof title !== "string" || title.length < 1 || title.length > 200) throw new InvalidArgumentError("title must be a string of 1 to 200 characters");
+    return Boolean(await unwrap(this.#api.PATCH("/api/conversations/{conversation_id}", {
+      params: { path: { conversation_id: segment(conversationId, "conversation id") } }, body: { title },
+    })));
+  }
+
+  /** Id of the newest event (null if there is none yet). */
+  async lastEventId(conversationId: string): Promise<number | null> {
+    const page = await this.getEvents(conversationId, { reverse: true, limit: 1 });
+    const id = (page.events[0] as { id?: unknown } | undefined)?.id;
+    return typeof id === "number" ? id : null;
   }
 
   /** `GET .../events`: ids from `startId` to `endId` (inclusive), oldest first unless `reverse`; `limit` 1..100. */
@@ -220,7 +280,7 @@ export class V0Client extends ApiClient {
     const final = await pollUntil(fetch, (p) => terminalSignal(p) !== null, {
       timeoutMs, initialMs: Math.min(V0_DEFAULTS.firstPollIntervalMs, pollIntervalMs), maxMs: pollIntervalMs,
       describe: (p) => `status=${p.status}, agent_state=${p.agentState ?? "unknown"}`, onProgress: options.onProgress,
-      what: `conversation ${conversationId}`,
+      what: `conversation ${conversationId}`, sleep: this.transport.sleeper,
     });
     return {
       ...final.conversation, endedBy: terminalSignal(final) as EndedBy, agentState: final.agentState,

@@ -12,10 +12,10 @@
 // conversation is not believed while another source can answer (webhooks may still be buffered).
 import { inspect } from "node:util";
 import { AgentServerClient } from "./agent.js";
-import { InvalidArgumentError, OpenHandsAPIError } from "./errors.js";
+import { EventCountError, InvalidArgumentError, OpenHandsAPIError, ResolverError } from "./errors.js";
 import { MASK, Secret } from "./secret.js";
 import { timing } from "./transport.js";
-import { OpenHandsV1, ResolverError, isUuid, type AppConversation, type SandboxInfo, type StartTask } from "./v1.js";
+import { OpenHandsV1, isUuid, type AppConversation, type SandboxInfo, type StartTask } from "./v1.js";
 
 export const AGENT_SERVER_URL_NAME = "AGENT_SERVER";
 export const FULL_STATE_EVENTS = 2;
@@ -199,16 +199,6 @@ export interface EventCount {
   failures: Partial<Record<CountSource, string>>;
 }
 
-export class EventCountError extends OpenHandsAPIError {
-  static override defaultHint = "every source failed; see attempts for each reason";
-  readonly attempts: SourceAttempt[];
-
-  constructor(conversationId: string, attempts: SourceAttempt[]) {
-    super(`could not count the events of ${conversationId}: ` + attempts.map((a) => `${a.source}: ${a.error}`).join("; "));
-    this.attempts = attempts;
-  }
-}
-
 async function countFrom(api: OpenHandsV1, conv: AppConversation, source: CountSource, resumePaused: boolean): Promise<number> {
   if (source === "app") return api.countEventsApp(conv.id);
   if (source === "zip") return countZipEvents(await api.readTrajectory(conv.id));
@@ -247,7 +237,7 @@ export async function countEvents(
       return result(count, source);
     } catch (err) {
       if (!(err instanceof OpenHandsAPIError)) throw err;
-      attempts.push({ source, count: null, error: `${err.name}: ${err.detail}`, elapsedMs: timing.now() - started });
+      attempts.push({ source, count: null, error: `${err.name}: ${err.summary}`, elapsedMs: timing.now() - started });
     }
   }
   if (zeroFromApp) return result(0, "app");

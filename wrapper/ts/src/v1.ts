@@ -8,7 +8,9 @@ import type { components, paths } from "../../../generated/ts/app_server_v1.js";
 import { writeAtomically } from "./agent.js";
 import { ApiClient } from "./client.js";
 import { discoverAppCredentials, type AppAuthOptions, type AuthScheme } from "./auth.js";
-import { InvalidArgumentError, NotFoundError, OpenHandsAPIError, UnexpectedContentError } from "./errors.js";
+import {
+  InvalidArgumentError, NotFoundError, ResolverError, StartTaskFailedError, StartTaskTimeout, UnexpectedContentError, WaitTimeoutError,
+} from "./errors.js";
 import type { V1Event } from "./events.js";
 import { DEFAULT_PAGE_SIZE, checkLimit, iterItems } from "./pagination.js";
 import { pollUntil, type PollOptions } from "./polling.js";
@@ -52,29 +54,6 @@ export function checkConversationId(id: string, what = "conversation id"): strin
     });
   }
   return id.trim();
-}
-
-export class StartTaskFailedError extends OpenHandsAPIError {
-  static override defaultHint = "read the detail; the sandbox may still be running (delete it with deleteSandbox) - retry the start";
-  readonly task: StartTask;
-  readonly reason: string;
-
-  constructor(task: StartTask) {
-    const reason = String(task.detail ?? "");
-    super(`start task ${task.id} failed: ${reason || "(the server gave no detail; look at the app server's log)"}`);
-    this.task = task;
-    this.reason = reason;
-  }
-}
-
-/** A step of the resolver or of counting could not go on (a PAUSED/MISSING sandbox, no URL, no key ...). */
-export class ResolverError extends OpenHandsAPIError {
-  readonly step: string;
-
-  constructor(message: string, options: { step: string; hint?: string }) {
-    super(message, { hint: options.hint });
-    this.step = options.step;
-  }
 }
 
 export interface StartOptions {
@@ -168,7 +147,9 @@ export class OpenHandsV1 extends ApiClient {
   async waitUntilReady(taskId: string, options: PollOptions<StartTask> = {}): Promise<StartTask> {
     checkConversationId(taskId, "start task id");
     const task = await pollUntil(() => this.getStartTask(taskId), (t) => t.status === "READY" || t.status === "ERROR", {
-      ...START_POLL, describe: (t) => `status=${t.status}`, what: `start task ${taskId}`, ...options,
+      ...START_POLL, describe: (t) => `status=${t.status}`, what: `start task ${taskId}`, sleep: this.transport.sleeper, ...options,
+    }).catch((err: unknown) => {
+      throw err instanceof WaitTimeoutError ? new StartTaskTimeout(err.summary, { lastStatus: err.lastStatus, cause: err }) : err;
     });
     if (task.status === "ERROR") throw new StartTaskFailedError(task);
     if (!task.app_conversation_id) throw new UnexpectedContentError(`start task ${taskId} is READY but names no app_conversation_id`, { raw: task });
@@ -192,7 +173,7 @@ export class OpenHandsV1 extends ApiClient {
       return stopOn.has(String(conv.execution_status));
     };
     return pollUntil(() => this.getConversation(conversationId), done, {
-      ...START_POLL, timeoutMs: undefined, what: `conversation ${conversationId}`,
+      ...START_POLL, timeoutMs: undefined, what: `conversation ${conversationId}`, sleep: this.transport.sleeper,
       describe: (c) => `execution_status=${c.execution_status}, sandbox_status=${c.sandbox_status}`, ...options,
     });
   }
@@ -351,7 +332,7 @@ export class OpenHandsV1 extends ApiClient {
     return pollUntil(() => this.getSandbox(sandboxId), (s) => {
       if (s.status === "ERROR" || s.status === "MISSING") throw new ResolverError(`sandbox ${sandboxId} is ${s.status}`, { step: "sandbox" });
       return s.status === "RUNNING";
-    }, { ...START_POLL, timeoutMs: 120_000, describe: (s) => `status=${s.status}`, what: `sandbox ${sandboxId}`, ...options });
+    }, { ...START_POLL, timeoutMs: 120_000, describe: (s) => `status=${s.status}`, what: `sandbox ${sandboxId}`, sleep: this.transport.sleeper, ...options });
   }
 
   async deleteSandbox(sandboxId: string): Promise<void> {

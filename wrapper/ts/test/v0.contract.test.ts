@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { inspect } from "node:util";
-import { NotFoundError, OpenHandsAPI, ServerError, agentStateOf, type PollProgress } from "../src/index.js";
+import {
+  ConversationNotRunningError, InvalidCursorError, NotFoundError, OpenHandsAPI, ServerError, agentStateOf, type PollProgress,
+} from "../src/index.js";
 import { CANONICAL_URL, REPLAY_KEY, collect, instantWaits, replay } from "./support.js";
 
 const HELLO = "Please run echo hello";
@@ -50,8 +52,54 @@ test("create, poll until the agent state says finished, read events and the traj
   assert.equal(newest.has_more, true);
   assert.deepEqual((await api.getEvents(cid, { startId: 11 })).events, []);
 
+  assert.equal(await api.lastEventId(cid), 10);
+
   const trajectory = await api.getTrajectory(cid);
   assert.deepEqual(trajectory.trajectory.map((e) => (e as { id?: unknown }).id), [...Array(11).keys()]);
+
+  assert.equal(await api.updateConversationTitle(cid, "renamed"), true);
+  assert.equal((await api.getConversation(cid)).title, "renamed");
+
+  // A second message to the running conversation: wait only for state changes after it.
+  const before = await api.lastEventId(cid);
+  assert.equal(await api.addMessage(cid, "and again"), true);
+  const again = await api.pollUntilTerminal(cid, { timeoutMs: 180_000, pollIntervalMs: 2_000, afterEventId: before ?? undefined });
+  assert.equal(again.agentState, "finished");
+  assert.ok((again.lastEventId ?? 0) > 10);
+
+  const stopped = await api.stopConversation(cid);
+  assert.equal(stopped.message, "Conversation stopped successfully");
+  assert.equal(stopped.conversation_status, "RUNNING"); // the status *before* stopping
+  assert.equal((await api.stopConversation(cid)).message, "Conversation was not running");
+  assert.equal((await api.getConversation(cid)).status, "STOPPED");
+  await assert.rejects(api.addMessage(cid, "are you there?"), (err: unknown) =>
+    err instanceof ConversationNotRunningError && err.message.includes("not running") && err.hint.includes("start"));
+
+  // A stopped conversation counts as ended by status.
+  const ended = await api.pollUntilTerminal(cid, { timeoutMs: 60_000, pollIntervalMs: 1_000 });
+  assert.deepEqual([ended.endedBy, ended.status], ["status", "STOPPED"]);
+  assert.equal((await api.startConversation(cid)).conversation_status, "STARTING");
+  assert.equal(await api.deleteConversation(cid), true);
+  assert.equal(await api.deleteConversation(cid), false);
+  await assert.rejects(api.getConversation(cid), NotFoundError);
+});
+
+test("list pages, newest first, and an invalid cursor", async () => {
+  const api = apiFor("test_list_pages_and_invalid_cursor");
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) ids.push((await api.createConversation()).conversation_id);
+  const first = await api.listConversations({ limit: 2 });
+  assert.equal(first.results.length, 2);
+  assert.ok(first.next_page_id);
+  const second = await api.listConversations({ limit: 2, pageId: first.next_page_id });
+  assert.ok(second.results.every((c) => !first.results.some((f) => f.conversation_id === c.conversation_id)));
+  assert.deepEqual((await collect(api.iterConversations({ pageSize: 2, maxItems: 3 }))).map((c) => c.conversation_id), [...ids].reverse());
+  await assert.rejects(api.listConversations({ pageId: "garbage" }), (err: unknown) =>
+    err instanceof InvalidCursorError && err.statusCode === 500 && err.message.includes("cursor"));
+  assert.ok((await api.listConversations({ limit: 1 })).results.length);
+  assert.deepEqual((await api.listConversations({ limit: 5, selectedRepository: "nobody/nothing" })).results, []);
+  assert.equal((await api.listConversations({ limit: 1, conversationTrigger: "gui" })).results[0]?.trigger, "gui");
+  for (const cid of ids) await api.deleteConversation(cid);
 });
 
 test("an agent error run ends with agent_state error while status stays RUNNING", async () => {
