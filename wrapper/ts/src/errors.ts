@@ -87,6 +87,11 @@ export class APIStatusError extends OpenHandsAPIError {
   }
 }
 
+/** The same answer under another class or message (a 500 that means a bad cursor ...). */
+export function sameAnswer(err: APIStatusError): StatusErrorOptions {
+  return { status: err.statusCode, body: err.body, headers: err.headers, method: err.method, url: err.url, cause: err };
+}
+
 export class BadRequestError extends APIStatusError {
   static override defaultHint = "the server rejected the request's parameters; check them against the API reference";
 }

@@ -13,7 +13,7 @@ import type { components, paths } from "../../../generated/ts/v0.js";
 import { ApiClient } from "./client.js";
 import { discoverAppCredentials, type AppAuthOptions, type AuthScheme } from "./auth.js";
 import {
-  ConversationNotRunningError, InvalidArgumentError, InvalidCursorError, NotFoundError, ServerError, UnexpectedContentError,
+  ConversationNotRunningError, InvalidArgumentError, InvalidCursorError, NotFoundError, ServerError, UnexpectedContentError, sameAnswer,
 } from "./errors.js";
 import { checkLimit, iterItems } from "./pagination.js";
 import { pollUntil } from "./polling.js";
@@ -103,7 +103,7 @@ export class V0Client extends ApiClient {
       // A local server without a git token answers a repository with a bare 500.
       if (err instanceof ServerError && options.repository) {
         throw new ServerError(`creating a conversation on repository ${JSON.stringify(options.repository)} failed: ${err.summary}`, {
-          status: err.statusCode, body: err.body, headers: err.headers, method: err.method, url: err.url, hint: PROVIDER_TOKEN_HINT, cause: err,
+          ...sameAnswer(err), hint: PROVIDER_TOKEN_HINT,
         });
       }
       throw err;
@@ -141,7 +141,7 @@ export class V0Client extends ApiClient {
     } catch (err) {
       if (!(err instanceof ServerError) || !options.pageId) throw err;
       throw new InvalidCursorError(`the server could not use pageId ${JSON.stringify(options.pageId.slice(0, 40))} (HTTP ${err.statusCode}): it is not a valid page cursor`, {
-        status: err.statusCode, body: err.body, headers: err.headers, method: err.method, url: err.url, cause: err,
+        ...sameAnswer(err),
       });
     }
   }
@@ -167,7 +167,7 @@ export class V0Client extends ApiClient {
       // A stopped conversation: the server answers 500 "no_conversation".
       if (err instanceof ServerError && JSON.stringify(err.body ?? "").includes("no_conversation")) {
         throw new ConversationNotRunningError(`conversation ${JSON.stringify(conversationId)} is not running, so it cannot take a message`, {
-          status: err.statusCode, body: err.body, headers: err.headers, method: err.method, url: err.url, cause: err,
+          ...sameAnswer(err),
         });
       }
       throw err;
