@@ -15,7 +15,7 @@ CONTRACT_DIRS := $(if $(SERVER),$(CONTRACT)/$(SERVER),$(CONTRACT))
 TS := wrapper/ts
 TS_STAMP := $(TS)/node_modules/.installed
 
-.PHONY: help venv unasync generate check-generated test test-ts test-unit record-ts test-live record demo bench lint typecheck clean
+.PHONY: help venv unasync generate check-generated check-spec test test-ts test-unit record-ts test-live record demo bench lint typecheck clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -46,6 +46,9 @@ check-generated: generate ## regenerate (specs -> generated/, async sources -> s
 	git diff --exit-code -- generated/
 	@test -z "$$(git status --porcelain -- generated/)" || { git status --porcelain -- generated/; echo "untracked files in generated/"; exit 1; }
 
+check-spec: $(STAMP) ## every recorded request/response body validates strictly against its spec (also in make test)
+	$(PY) scripts/check_spec.py
+
 test: $(STAMP) $(TS_STAMP) ## offline: unit tests + contract tests replaying cassettes, network blocked; then the TypeScript tests
 	$(PYTEST) -q --record-mode=none --block-network
 	$(MAKE) --no-print-directory test-ts
@@ -62,6 +65,7 @@ test-live: $(STAMP) ## contract tests against live local real servers (no casset
 record: $(STAMP) ## re-record cassettes from live local real servers; SERVER=agent|v1|v0
 	$(PYTEST) -q --record-mode=rewrite $(CONTRACT_DIRS)
 	$(PY) scripts/check_cassettes.py
+	$(PY) scripts/check_spec.py
 
 record-ts: $(STAMP) $(TS_STAMP) ## re-record the TypeScript quick-start cassette from a live local V0 server
 	$(PY) scripts/record_ts.py

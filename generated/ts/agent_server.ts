@@ -337,7 +337,8 @@ export interface components {
             python_version?: string;
             usable_tools?: string[];
             capabilities?: string[];
-            conversation_runtime?: string;
+            /** @enum {string} */
+            conversation_runtime?: "local" | "docker";
         };
         /** @enum {string} */
         ConversationExecutionStatus: "idle" | "running" | "paused" | "waiting_for_confirmation" | "finished" | "error" | "stuck" | "deleting";
@@ -346,11 +347,14 @@ export interface components {
         /** @enum {string} */
         EventSortOrder: "TIMESTAMP" | "TIMESTAMP_DESC";
         /** @enum {string} */
-        EventSource: "agent" | "user" | "environment";
+        EventSource: "agent" | "user" | "environment" | "hook";
+        /** @enum {string} */
+        SecurityRisk: "UNKNOWN" | "LOW" | "MEDIUM" | "HIGH";
         TextContent: {
             /** @default text */
             type: string;
             text: string;
+            cache_prompt?: boolean;
         };
         /** @description A content part as the server sends it back (text, image, ...); nothing required */
         ContentItem: {
@@ -380,6 +384,12 @@ export interface components {
             tools?: components["schemas"]["ToolSpec"][];
         };
         WorkspaceSpec: {
+            /** @description Relative paths are accepted, resolved against the server's CWD */
+            working_dir: string;
+            kind?: string;
+        };
+        /** @description A conversation's workspace as the server reports it */
+        Workspace: {
             working_dir: string;
             kind?: string;
         };
@@ -391,6 +401,7 @@ export interface components {
             initial_message?: components["schemas"]["SendMessageRequest"];
             max_iterations?: number;
             autotitle?: boolean;
+            /** @description Lowercase alphanumeric keys (else 422); string values (else 500) */
             tags?: {
                 [key: string]: string;
             };
@@ -399,7 +410,7 @@ export interface components {
             id: string;
             title?: string | null;
             execution_status: components["schemas"]["ConversationExecutionStatus"];
-            workspace?: components["schemas"]["WorkspaceSpec"];
+            workspace?: components["schemas"]["Workspace"];
             persistence_dir?: string | null;
             max_iterations?: number;
             /** Format: date-time */
@@ -438,8 +449,8 @@ export interface components {
             tool_name?: string;
             tool_call_id?: string;
             summary?: string | null;
-            security_risk?: string;
-            action?: components["schemas"]["ActionPayload"];
+            security_risk?: components["schemas"]["SecurityRisk"];
+            action?: components["schemas"]["ActionPayload"] | null;
         };
         /** @description A tool's action; `kind` names its class (TerminalAction, FinishAction, ...) */
         ActionPayload: {
@@ -476,7 +487,8 @@ export interface components {
             llm_message?: components["schemas"]["LLMMessage"];
         };
         LLMMessage: {
-            role: string;
+            /** @enum {string} */
+            role: "user" | "system" | "assistant" | "tool";
             content?: components["schemas"]["ContentItem"][];
         };
         ConversationStateUpdateEvent: {
@@ -537,7 +549,8 @@ export interface components {
             timeout?: number;
         };
         BashOutput: {
-            kind: string;
+            /** @constant */
+            kind: "BashOutput";
             id?: string;
             timestamp?: string;
             command_id: string;

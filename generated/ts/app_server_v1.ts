@@ -403,6 +403,21 @@ export interface components {
         EventSortOrder: "TIMESTAMP" | "TIMESTAMP_DESC";
         /** @enum {string} */
         EventSource: "agent" | "user" | "environment" | "hook";
+        /**
+         * @description The event classes the events filter takes (any other value is answered 422)
+         * @enum {string}
+         */
+        EventKind: "ServerErrorEvent" | "ACPToolCallEvent" | "Condensation" | "CondensationRequest" | "CondensationSummaryEvent" | "ConversationErrorEvent" | "ConversationStateUpdateEvent" | "HookExecutionEvent" | "LLMCompletionLogEvent" | "ActionEvent" | "MessageEvent" | "AgentErrorEvent" | "ObservationEvent" | "UserRejectObservation" | "SystemPromptEvent" | "StreamingDeltaEvent" | "TokenEvent" | "InterruptEvent" | "PauseEvent";
+        /** @enum {string} */
+        ProviderType: "github" | "gitlab" | "bitbucket" | "bitbucket_data_center" | "forgejo" | "azure_devops" | "enterprise_sso";
+        /** @enum {string} */
+        ConversationTrigger: "resolver" | "gui" | "suggested_task" | "openhands_api" | "slack" | "microagent_management" | "jira" | "jira_dc" | "linear" | "bitbucket" | "automation";
+        /** @enum {string} */
+        AgentType: "default" | "plan";
+        /** @enum {string} */
+        SandboxGroupingStrategy: "NO_GROUPING" | "GROUP_BY_NEWEST" | "LEAST_RECENTLY_USED" | "FEWEST_CONVERSATIONS" | "ADD_TO_ANY";
+        /** @enum {string} */
+        SecurityRisk: "UNKNOWN" | "LOW" | "MEDIUM" | "HIGH";
         /** @description Self-hosted - the stored settings document plus `id` (always null without multi-user auth); secrets come back masked ("**********") or null. Cloud adds account fields. */
         UserInfo: {
             id?: string | null;
@@ -412,7 +427,7 @@ export interface components {
             v1_enabled?: boolean;
             git_user_name?: string | null;
             git_user_email?: string | null;
-            sandbox_grouping_strategy?: string;
+            sandbox_grouping_strategy?: components["schemas"]["SandboxGroupingStrategy"];
             default_sandbox_spec_id?: string | null;
             agent_settings?: components["schemas"]["AgentSettings"];
             conversation_settings?: Record<string, unknown>;
@@ -422,7 +437,7 @@ export interface components {
             v1_enabled?: boolean;
             llm_api_key_set?: boolean;
             search_api_key_set?: boolean;
-            sandbox_grouping_strategy?: string;
+            sandbox_grouping_strategy?: components["schemas"]["SandboxGroupingStrategy"];
             agent_settings?: components["schemas"]["AgentSettings"];
             conversation_settings?: Record<string, unknown>;
         };
@@ -442,11 +457,13 @@ export interface components {
         SettingsUpdate: {
             agent_settings_diff?: Record<string, unknown>;
             conversation_settings_diff?: Record<string, unknown>;
+            sandbox_grouping_strategy?: components["schemas"]["SandboxGroupingStrategy"];
         };
         TextContent: {
             /** @default text */
             type: string;
             text: string;
+            cache_prompt?: boolean;
         };
         /** @description A content part as the server sends it back (text, image, ...); nothing required */
         ContentItem: {
@@ -462,20 +479,18 @@ export interface components {
         };
         /** @description Everything is optional; without initial_message the conversation just waits */
         AppConversationStartRequest: {
-            initial_message?: components["schemas"]["SendMessageRequest"] | null;
+            initial_message?: components["schemas"]["SendMessageRequest"];
             title?: string | null;
             /** @description owner/repo */
             selected_repository?: string | null;
             selected_branch?: string | null;
-            /** @description github, gitlab, bitbucket, ... */
-            git_provider?: string | null;
+            git_provider?: components["schemas"]["ProviderType"] | null;
             /** @description Reuse a running sandbox */
             sandbox_id?: string | null;
             conversation_id?: string | null;
             parent_conversation_id?: string | null;
             llm_model?: string | null;
-            /** @description default or plan */
-            agent_type?: string;
+            agent_type?: components["schemas"]["AgentType"];
             system_message_suffix?: string | null;
             public?: boolean | null;
         };
@@ -492,7 +507,10 @@ export interface components {
             sandbox_id?: string | null;
             /** @description Base URL of the agent server, set from STARTING_CONVERSATION on (no key here) */
             agent_server_url?: string | null;
-            request?: components["schemas"]["AppConversationStartRequest"];
+            /** @description The start request as the server stored it */
+            request?: {
+                [key: string]: unknown;
+            };
             /** Format: date-time */
             created_at?: string;
             /** Format: date-time */
@@ -510,8 +528,8 @@ export interface components {
             title?: string | null;
             selected_repository?: string | null;
             selected_branch?: string | null;
-            git_provider?: string | null;
-            trigger?: string | null;
+            git_provider?: components["schemas"]["ProviderType"] | null;
+            trigger?: components["schemas"]["ConversationTrigger"] | null;
             llm_model?: string | null;
             agent_kind?: string;
             parent_conversation_id?: string | null;
@@ -541,7 +559,7 @@ export interface components {
             /** @description AGENT_SERVER, VSCODE, WORKER_1, ... */
             name: string;
             url: string;
-            port?: number | null;
+            port?: number;
         };
         SandboxInfo: {
             id: string;
@@ -562,7 +580,7 @@ export interface components {
         SandboxSpecInfo: {
             id: string;
             command?: string[] | null;
-            working_dir?: string | null;
+            working_dir?: string;
             initial_env?: {
                 [key: string]: string;
             };
@@ -589,8 +607,8 @@ export interface components {
             tool_name?: string;
             tool_call_id?: string;
             summary?: string | null;
-            security_risk?: string;
-            action?: components["schemas"]["ActionPayload"];
+            security_risk?: components["schemas"]["SecurityRisk"];
+            action?: components["schemas"]["ActionPayload"] | null;
         };
         /** @description A tool's action; `kind` names its class (TerminalAction, FinishAction, ...) */
         ActionPayload: {
@@ -629,7 +647,8 @@ export interface components {
             llm_message?: components["schemas"]["LLMMessage"];
         };
         LLMMessage: {
-            role: string;
+            /** @enum {string} */
+            role: "user" | "system" | "assistant" | "tool";
             content?: components["schemas"]["ContentItem"][];
         };
         ConversationStateUpdateEvent: {
@@ -738,6 +757,15 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description An unhandled server error, answered as plain text "Internal Server Error" */
+        ServerErrorText: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "text/plain": string;
             };
         };
     };
@@ -1121,7 +1149,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Event class, e.g. ActionEvent */
-                kind__eq?: string;
+                kind__eq?: components["schemas"]["EventKind"];
                 /** @description ISO date-time */
                 timestamp__gte?: components["parameters"]["TimestampGte"];
                 timestamp__lt?: components["parameters"]["TimestampLt"];
@@ -1150,12 +1178,13 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["ValidationError"];
+            500: components["responses"]["ServerErrorText"];
         };
     };
     count_events: {
         parameters: {
             query?: {
-                kind__eq?: string;
+                kind__eq?: components["schemas"]["EventKind"];
                 /** @description ISO date-time */
                 timestamp__gte?: components["parameters"]["TimestampGte"];
                 timestamp__lt?: components["parameters"]["TimestampLt"];
@@ -1180,6 +1209,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["ValidationError"];
+            500: components["responses"]["ServerErrorText"];
         };
     };
     search_sandboxes: {

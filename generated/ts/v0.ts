@@ -571,6 +571,15 @@ export interface components {
                 "application/json": components["schemas"]["HTTPValidationError"];
             };
         };
+        /** @description An unhandled server error, answered as plain text "Internal Server Error". */
+        ServerErrorText: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "text/plain": string;
+            };
+        };
         /** @description Unknown or deleted conversation (`{"detail":"Conversation <id> not found"}`). */
         ConversationNotFound: {
             headers: {
@@ -619,6 +628,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["ValidationError"];
+            500: components["responses"]["ServerErrorText"];
         };
     };
     create_conversation: {
@@ -654,6 +664,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["ValidationError"];
+            500: components["responses"]["ServerErrorText"];
         };
     };
     get_conversation: {

@@ -20,6 +20,7 @@ type Schemas = components["schemas"];
 export type StartTask = Schemas["AppConversationStartTask"];
 export type AppConversation = Schemas["AppConversation"];
 export type SandboxInfo = Schemas["SandboxInfo"];
+type EventQuery = NonNullable<paths["/api/v1/conversation/{conversation_id}/events/search"]["get"]["parameters"]["query"]>;
 
 /** Start-task statuses in the order a start goes through them (READY and ERROR end it). */
 export const START_TASK_ACTIVE_STATUSES = ["WORKING", "WAITING_FOR_SANDBOX", "PREPARING_REPOSITORY", "RUNNING_SETUP_SCRIPT",
@@ -269,9 +270,9 @@ export class OpenHandsV1 extends ApiClient {
 
   // --- events ---------------------------------------------------------------------------------------
 
-  async searchEvents(conversationId: string, options: { limit?: number; pageId?: string; kind?: string; sortOrder?: Schemas["EventSortOrder"] } = {}): Promise<Schemas["EventPage"]> {
+  async searchEvents(conversationId: string, options: { limit?: number; pageId?: string; kind?: EventQuery["kind__eq"]; sortOrder?: Schemas["EventSortOrder"] } = {}): Promise<Schemas["EventPage"]> {
     checkLimit(options.limit);
-    const query: NonNullable<paths["/api/v1/conversation/{conversation_id}/events/search"]["get"]["parameters"]["query"]> = {};
+    const query: EventQuery = {};
     if (options.limit !== undefined) query.limit = options.limit;
     if (options.pageId) query.page_id = options.pageId;
     if (options.kind !== undefined) query.kind__eq = options.kind;
@@ -281,7 +282,7 @@ export class OpenHandsV1 extends ApiClient {
     }));
   }
 
-  iterEvents(conversationId: string, options: { kind?: string; pageSize?: number; maxItems?: number } = {}): AsyncGenerator<V1Event> {
+  iterEvents(conversationId: string, options: { kind?: EventQuery["kind__eq"]; pageSize?: number; maxItems?: number } = {}): AsyncGenerator<V1Event> {
     const limit = options.pageSize ?? DEFAULT_PAGE_SIZE;
     checkLimit(limit, "pageSize");
     const { kind } = options;
