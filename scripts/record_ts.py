@@ -5,7 +5,7 @@ Every other TypeScript contract test replays the Python suite's cassettes. Only 
 TypeScript quick start sends requests no Python test sends (its own prompt and repository), so it
 gets a recording of its own, made here: start the real V0 server with a random session key and the
 fake LLM (scripts/servers/v0_server.py), run the quick-start test in record mode against it, and
-write wrapper/ts/test/cassettes/v0/seed_quickstart.yaml with the same canonicalisation and
+write tests/contract/v0/cassettes/ts_seed_quickstart/seed_quickstart.yaml with the same canonicalisation and
 scrubbing as tests/conftest.py (loopback URLs -> http://server.test, keys -> <REDACTED>).
 
     make -C wrapper/ts ... (see `make record-ts`)   or   python3 scripts/record_ts.py
@@ -23,7 +23,8 @@ sys.path.insert(0, str(ROOT / "scripts" / "servers"))
 import v0_server  # noqa: E402
 
 TS = ROOT / "wrapper" / "ts"
-CASSETTE = TS / "test" / "cassettes" / "v0" / "seed_quickstart.yaml"
+# Beside the Python cassettes, so the secret scan and check-spec cover it too.
+CASSETTE = ROOT / "tests" / "contract" / "v0" / "cassettes" / "ts_seed_quickstart" / "seed_quickstart.yaml"
 
 
 def main() -> int:

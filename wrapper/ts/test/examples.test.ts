@@ -15,7 +15,7 @@ import { CANONICAL_URL, REPLAY_KEY } from "./support.js";
 
 const RECORDING = process.env.OPENHANDS_API_TS_RECORD === "1";
 const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), "..", "examples");
-export const QUICKSTART_CASSETTE = join(ROOT, "wrapper", "ts", "test", "cassettes", "v0", "seed_quickstart.yaml");
+export const QUICKSTART_CASSETTE = join(ROOT, "tests", "contract", "v0", "cassettes", "ts_seed_quickstart", "seed_quickstart.yaml");
 let runs = 0;
 
 /** Import a compiled example as a fresh module with `fetch` and the environment replaced; what it printed, or its error. */
