@@ -114,6 +114,7 @@ def test_consumer_file_type_checks_under_mypy_strict() -> None:
 
 
 def test_consumer_file_type_checks_under_pyright() -> None:
-    out = subprocess.run([_tool("pyright"), "--pythonpath", sys.executable, str(CONSUMER)],
+    # An explicit project file: pyright would otherwise pick up any pyrightconfig.json above the clone.
+    out = subprocess.run([_tool("pyright"), "--pythonpath", sys.executable, "-p", str(CONSUMER.parent / "pyrightconfig.json")],
                          capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0 and "0 errors" in out.stdout, out.stdout + out.stderr
