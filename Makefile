@@ -18,7 +18,11 @@ AGENT_VERSION ?=
 SANDBOX_AGENT_VERSION := 1.34.0
 export AGENT_VERSION
 
-.PHONY: help venv unasync generate check-generated check-spec test test-unit test-live record demo bench lint typecheck clean check-drift
+# The TypeScript client (wrapper/ts): node deps installed from its lockfile by `npm ci`.
+TS := wrapper/ts
+TS_STAMP := $(TS)/node_modules/.installed
+
+.PHONY: help venv unasync generate check-generated check-spec test test-ts test-unit record-ts test-live record demo bench lint typecheck clean check-drift
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -37,8 +41,13 @@ $(LIVE_STAMP): $(STAMP) requirements-live.txt
 	$(PY) -m pip install -q -r requirements-live.txt -c requirements-dev.txt
 	touch $(LIVE_STAMP)
 
-generate: $(STAMP) unasync ## regenerate generated/ from specs/ (pinned openapi-python-client + ruff), and the sync twins
+$(TS_STAMP): $(TS)/package.json $(TS)/package-lock.json
+	cd $(TS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(TS_STAMP)
+
+generate: $(STAMP) $(TS_STAMP) unasync ## regenerate generated/ from specs/ (pinned openapi-python-client + ruff; openapi-typescript), and the sync twins
 	$(PY) scripts/generate.py
+	node scripts/generate_ts.mjs
 
 unasync: $(STAMP) ## write the sync twin of every async source module (wrapper/**/_async_*.py -> _*.py)
 	RUFF=$(VENV)/bin/ruff $(PY) scripts/unasync.py
@@ -51,9 +60,13 @@ check-generated: generate ## regenerate (specs -> generated/, async sources -> s
 check-spec: $(STAMP) ## every recorded request/response body validates strictly against its spec (also in make test)
 	$(PY) scripts/check_spec.py
 
-test: $(STAMP) ## offline: unit tests + contract tests replaying cassettes (agent: both versions), network blocked
+test: $(STAMP) $(TS_STAMP) ## offline: unit tests + contract tests replaying cassettes (agent: both versions), network blocked; then the TypeScript tests
 	$(PYTEST) -q --record-mode=none --block-network
 	AGENT_VERSION=$(SANDBOX_AGENT_VERSION) $(PYTEST) -q --record-mode=none --block-network $(CONTRACT)/agent
+	$(MAKE) --no-print-directory test-ts
+
+test-ts: $(TS_STAMP) ## TypeScript: tsc (strict) + node --test, replaying the same cassettes
+	cd $(TS) && npm test --silent
 
 test-unit: $(STAMP) ## unit tests only
 	$(PYTEST) -q tests/unit
@@ -70,6 +83,9 @@ record: $(STAMP) ## re-record cassettes from live local real servers; SERVER=age
 check-drift: $(STAMP) ## maintainer: diff specs/ against each real server's fresh /openapi.json; SERVER=agent|agent-1.34.0|v1|v0
 	$(PY) scripts/check_drift.py $(if $(SERVER),--server $(SERVER))
 
+record-ts: $(STAMP) $(TS_STAMP) ## re-record the TypeScript quick-start cassette from a live local V0 server
+	$(PY) scripts/record_ts.py
+
 demo: $(STAMP) ## the main job end to end against real local servers with the fake LLM
 	$(PY) scripts/demo.py
 
@@ -83,4 +99,4 @@ typecheck: $(STAMP) ## mypy --strict on the wrapper
 	$(PY) -m mypy
 
 clean: ## remove the dev venv (server venvs in .servers/ are kept: they take minutes to build)
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(TS)/node_modules $(TS)/dist

@@ -24,6 +24,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,8 +52,10 @@ def schemathesis(spec: str, url: str, key: str | None, exclude: list[str], args:
     if key:
         cmd += ["--header", f"X-Session-API-Key: {key}"]
     # streamed line by line, the key masked in every line
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
-                          env={**os.environ, "NO_COLOR": "1"}) as proc:
+    # cwd: a temporary folder, so schemathesis' cache (.schemathesis/) never lands in the repo
+    with tempfile.TemporaryDirectory(prefix="openhands-api-schemathesis-") as cwd, \
+            subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd,
+                             env={**os.environ, "NO_COLOR": "1"}) as proc:
         assert proc.stdout is not None
         for line in proc.stdout:
             print(line.replace(key, "**********") if key else line, end="", flush=True)
