@@ -9,6 +9,19 @@ import httpx
 # the bash call adds the command's own timeout on top of this.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
+# The overall deadline of one call: connect + every read + every retry and its wait. A per-read
+# timeout alone never ends a call whose server trickles a byte at a time. A call that asks for a
+# longer read timeout (bash: the command's own timeout) gets that long instead. Settable per client
+# (deadline_s=) or by $OPENHANDS_API_DEADLINE_S.
+DEFAULT_CALL_DEADLINE_S = 300.0
+# Streamed downloads (files, trajectory zips) may legitimately take longer; they are not retried.
+STREAM_DEADLINE_S = 3600.0
+
+# Answers read into memory (every JSON answer, read_file) larger than this are refused with
+# UnexpectedContentError while they arrive, before the whole body is buffered. Settable per
+# transport (max_body_bytes=). Error bodies are only read for their message: the rest is dropped.
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+MAX_ERROR_BODY_BYTES = 64 * 1024
 
 # Backoff between retries: INITIAL * 2**attempt, capped, times a jitter in [0.75, 1].
 INITIAL_RETRY_DELAY_S = 0.5
@@ -38,3 +51,4 @@ USER_AGENT = "openhands-api/0.1.0"
 
 # Environment variables (documented in the README).
 ENV_SESSION_KEY = "OH_SESSION_API_KEY"
+ENV_DEADLINE = "OPENHANDS_API_DEADLINE_S"
