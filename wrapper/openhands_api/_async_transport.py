@@ -290,10 +290,13 @@ class AsyncTransport:
 
         Keyword arguments are the endpoint's parameters (None: left out, the endpoint's default
         applies). A result of another type is an UnexpectedContentError holding the payload.
-        ``expect=None`` (unchecked) is transitional, for call sites not yet converted.
+        Without ``expect`` the result is checked against the types the spec declares for the endpoint
+        (:func:`~openhands_api._seam.expect_declared`: a count is an int, a batch one item per id).
         """
         value, response = await self._exchange(endpoint, retry, timeout, kwargs)
-        return value if expect is None else _seam.expect(value, expect, response)
+        if expect is None:
+            return _seam.expect_declared(endpoint, value, response, kwargs)
+        return _seam.expect(value, expect, response)
 
     @overload
     async def call_with_response(self, endpoint: ModuleType, /, *, expect: type[T], retry: bool | None = None,
@@ -307,7 +310,9 @@ class AsyncTransport:
                                  timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> tuple[Any, httpx.Response]:
         """:meth:`call`, also handing back the response (for checks a server's 2xx quirks need)."""
         value, response = await self._exchange(endpoint, retry, timeout, kwargs)
-        return (value if expect is None else _seam.expect(value, expect, response)), response
+        if expect is None:
+            return _seam.expect_declared(endpoint, value, response, kwargs), response
+        return _seam.expect(value, expect, response), response
 
     async def call_union(self, endpoint: ModuleType, /, *, expect: tuple[type, ...], retry: bool | None = None,
                          timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> Any:

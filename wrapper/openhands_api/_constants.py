@@ -43,6 +43,9 @@ DEFAULT_WAIT_TIMEOUT_S = 600.0
 # Largest page the servers accept (agent server: limit 1..100).
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 100
+# Iterators stop with UnexpectedContentError after this many empty pages in a row that still name
+# a next page (a real server never sends one; a broken one could be paged forever).
+MAX_EMPTY_PAGES = 10
 
 # Streaming downloads are written in chunks of this size.
 DOWNLOAD_CHUNK_BYTES = 1 << 16
