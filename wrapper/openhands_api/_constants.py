@@ -50,6 +50,11 @@ MAX_EMPTY_PAGES = 10
 # Streaming downloads are written in chunks of this size.
 DOWNLOAD_CHUNK_BYTES = 1 << 16
 
+# Trajectory zips come from a server: a zip with more entries is refused, and extraction refuses
+# an archive whose entries expand past this many bytes together (a zip bomb), before writing any.
+MAX_ZIP_ENTRIES = 1_000_000
+MAX_EXTRACT_BYTES = 256 * 1024 * 1024
+
 USER_AGENT = "openhands-api/0.1.0"
 
 # Environment variables (documented in the README).

@@ -921,13 +921,12 @@ class OpenHandsV1API(OpenHandsV1):
     def count_events_via_trajectory_zip(self, conversation_id: str, *, zip_file: str | Path,
                                         extract_dir: str | Path) -> dict[str, Any]:
         """The seed's zip fallback: download, extract, count ``event_*.json`` (see count_events for the better way)."""
-        import zipfile
+        from ._files import safe_extract
 
         download = self.app_conversation_download_zip(conversation_id, output_file=zip_file)
         extract = Path(extract_dir)
         extract.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(zip_file) as archive:
-            archive.extractall(extract)
+        safe_extract(zip_file, extract)  # bounded, inside extract_dir only; a bad zip is UnexpectedContentError
         return {"event_count": len(list(extract.glob("event_*.json"))), "has_meta": (extract / "meta.json").exists(),
                 "zip": download, "extract_dir": str(extract)}
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import tempfile
 import time
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
@@ -30,6 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Literal, get_args
 
 from ._exceptions import EventCountError, InvalidArgumentError, OpenHandsAPIError
+from ._files import zip_entries
 
 if TYPE_CHECKING:
     from openhands_api_v1.models import AppConversation
@@ -88,9 +88,8 @@ class EventCount:
 
 def count_zip_events(path: str | Path) -> int:
     """Count ``event_*.json`` entries of a trajectory zip from its central directory (payloads are not read)."""
-    with zipfile.ZipFile(path) as archive:
-        return sum(1 for info in archive.infolist()
-                   if not info.is_dir() and fnmatch(PurePosixPath(info.filename).name, ZIP_EVENT_PATTERN))
+    return sum(1 for info in zip_entries(path)
+               if not info.is_dir() and fnmatch(PurePosixPath(info.filename).name, ZIP_EVENT_PATTERN))
 
 
 def _reason(exc: BaseException) -> str:
@@ -121,10 +120,7 @@ def _count_zip(api: OpenHandsV1, conv: AppConversation) -> int:
     with tempfile.TemporaryDirectory(prefix="openhands-api-trajectory-") as folder:
         path = Path(folder) / "trajectory.zip"
         api.download_trajectory(conv.id, path)
-        try:
-            return count_zip_events(path)
-        except zipfile.BadZipFile as exc:
-            raise OpenHandsAPIError(f"the download is not a zip file ({exc})") from exc
+        return count_zip_events(path)
 
 
 def count_events(
