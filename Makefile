@@ -12,7 +12,7 @@ CONTRACT := tests/contract
 SERVER ?=
 CONTRACT_DIRS := $(if $(SERVER),$(CONTRACT)/$(SERVER),$(CONTRACT))
 
-.PHONY: help venv unasync generate check-generated test test-unit test-live record demo bench lint typecheck clean
+.PHONY: help venv unasync generate check-generated test test-unit test-live record demo bench fuzz lint typecheck clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -52,6 +52,10 @@ record: $(STAMP) ## re-record cassettes from live local real servers; SERVER=age
 
 demo: $(STAMP) ## the main job end to end against real local servers with the fake LLM
 	$(PY) scripts/demo.py
+
+fuzz: $(STAMP) ## hypothesis: >= 10,000 fuzzed responses through every client's read calls (random seed)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2500} FUZZ_MIN_RESPONSES=$${FUZZ_MIN_RESPONSES:-10000} \
+		$(PYTEST) -q -s tests/hostile/test_fuzz.py
 
 bench: $(STAMP) ## wrapper vs raw httpx per-call time against a live local agent server
 	$(PY) scripts/bench.py

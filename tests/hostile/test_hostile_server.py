@@ -282,6 +282,17 @@ def test_endless_empty_pages_stop_the_iterator() -> None:
         assert len(server.paths) == 11
 
 
+def test_a_listing_that_never_ends_stops_after_max_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    from openhands_api import _constants
+
+    monkeypatch.setattr(_constants, "MAX_PAGES", 5)
+    counter = iter(range(10**6))
+    with hostile(lambda _r: [page([event(1)], f"c{next(counter)}")]) as server, agent(server) as client:
+        with pytest.raises(UnexpectedContentError, match="past 5 pages"):
+            client.count_events_by_kind(CID)
+        assert len(server.paths) == 6
+
+
 def test_max_items_always_holds() -> None:
     counter = iter(range(10**6))
     with hostile(lambda _r: [page([event(i) for i in range(5)], f"c{next(counter)}")]) as server, agent(server) as client:

@@ -46,6 +46,8 @@ MAX_PAGE_SIZE = 100
 # Iterators stop with UnexpectedContentError after this many empty pages in a row that still name
 # a next page (a real server never sends one; a broken one could be paged forever).
 MAX_EMPTY_PAGES = 10
+# ... and after this many pages in all (10 million items at 100 a page): every listing ends.
+MAX_PAGES = 100_000
 
 # Streaming downloads are written in chunks of this size.
 DOWNLOAD_CHUNK_BYTES = 1 << 16

@@ -239,24 +239,27 @@ def _conforms(value: Any, declared_type: Any) -> bool:
 
 
 def expect_declared(endpoint: ModuleType, value: Any, response: httpx.Response, kwargs: dict[str, Any]) -> Any:
-    """``value`` if it has a type the spec declares for ``endpoint`` (and, for a batch read by
-    ``ids``, one item per id); else :class:`UnexpectedContentError`. For calls that name no type."""
+    """``value`` if it has a type the spec declares for ``endpoint`` (and, for a batch read by a
+    list of ids, one item per id); else :class:`UnexpectedContentError`. For calls that name no type."""
     types_, nullable = declared(endpoint)
+    asked = next((v for k, v in kwargs.items() if k in BATCH_ID_PARAMS and isinstance(v, list)), None)
     if value is None:
         if nullable:
             return None
     elif any(_conforms(value, t) for t in types_):
-        ids = kwargs.get("ids")
-        if not (isinstance(value, list) and isinstance(ids, list) and len(value) != len(ids)):
+        if not (isinstance(value, list) and asked is not None and len(value) != len(asked)):
             return value
     names = " | ".join(getattr(t, "__name__", str(t)) for t in types_)
+    counted = f" of {len(value)} items for {len(asked)} ids" if isinstance(value, list) and asked is not None else ""
     raise UnexpectedContentError(
-        f"the response is not what the spec declares ({names}; got {type(value).__name__}"
-        + (f" of {len(value)} items for {len(kwargs['ids'])} ids" if isinstance(value, list) and isinstance(kwargs.get("ids"), list) else "")
-        + ")",
+        f"the response is not what the spec declares ({names}; got {type(value).__name__}{counted})",
         response=response,
         raw=_safe_json(response),
     )
+
+
+# The query parameters of the batch reads (agent/V1 ``ids``, V1 sandboxes ``id``): one answer per id.
+BATCH_ID_PARAMS = ("ids", "id")
 
 
 __all__ = ["check_json", "declared", "expect", "expect_any", "expect_batch", "expect_declared", "looks_like_html", "parse", "prepare"]
