@@ -43,6 +43,11 @@ class _Guard:
     def next_page(self, items: Sequence[object], cursor: str | None) -> str | None:
         if not cursor:
             return None
+        if len(self.seen) >= C.MAX_PAGES:  # ... and after MAX_PAGES pages in all, so every listing ends
+            raise UnexpectedContentError(
+                f"the listing goes on past {C.MAX_PAGES} pages; stopping",
+                hint="pass max_items=, or narrow the query",
+            )
         self.empty = 0 if len(items) else self.empty + 1
         if self.empty > C.MAX_EMPTY_PAGES:
             raise UnexpectedContentError(
