@@ -73,12 +73,13 @@ def _inside(target: Path, name: str) -> Path:
 
 
 def safe_extract(path: str | os.PathLike[str], target: str | os.PathLike[str], *,
-                 max_bytes: int = C.MAX_EXTRACT_BYTES) -> list[Path]:
+                 max_bytes: int | None = None) -> list[Path]:
     """Extract a zip into ``target``; refuse it whole (nothing written) when an entry would land
     outside ``target``, is a link, or the entries would expand past ``max_bytes`` together.
 
     The declared sizes are checked first; the bytes written are counted too, since a header may lie.
     """
+    max_bytes = C.MAX_EXTRACT_BYTES if max_bytes is None else max_bytes
     folder = Path(target).resolve()
     entries = zip_entries(path)
     declared = 0
