@@ -17,10 +17,10 @@ from collections.abc import Iterator
 
 import pytest
 from openhands_api import (
+    AgentServerClient,
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
-    AgentServerClient,
     AsyncAgentServerClient,
     BadRequestError,
     InvalidArgumentError,
@@ -220,7 +220,7 @@ def test_connection_dropped_mid_body() -> None:
 def test_redirect_names_the_location() -> None:
     with hostile(answer(http(302, b"", headers={"Location": "https://elsewhere.example/api"}))) as server, \
             agent(server) as client:
-        with pytest.raises(APIStatusError, match="redirects to https://elsewhere.example/api") as caught:
+        with pytest.raises(APIStatusError, match=r"redirects to https://elsewhere\.example/api") as caught:
             client.count_events(CID)
         assert "base URL is probably wrong" in caught.value.hint
         assert server.paths == [f"{EVENTS}/count"]
@@ -291,6 +291,16 @@ def test_a_listing_that_never_ends_stops_after_max_pages(monkeypatch: pytest.Mon
         with pytest.raises(UnexpectedContentError, match="past 5 pages"):
             client.count_events_by_kind(CID)
         assert len(server.paths) == 6
+
+
+def test_v0_events_that_do_not_advance_stop_the_iterator() -> None:
+    from openhands_api.v0 import OpenHandsAPI
+
+    body = {"events": [{"id": 0, "source": "agent"}, {"id": 1, "source": "agent"}], "has_more": True}
+    with hostile(answer(http(200, body))) as server, OpenHandsAPI(api_key=KEY, base_url=server.url) as api:
+        with pytest.raises(UnexpectedContentError, match="stopping"):
+            list(api.iter_events(CID, page_size=2))
+        assert len(server.paths) == 2
 
 
 def test_max_items_always_holds() -> None:

@@ -12,9 +12,8 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from openhands_api import UnexpectedContentError
+from openhands_api import UnexpectedContentError, _retry
 from openhands_api import _constants as C
-from openhands_api import _retry
 from openhands_api._files import safe_extract, zip_entries
 from openhands_api.v1 import OpenHandsV1API
 from openhands_api.v1_counting import count_zip_events

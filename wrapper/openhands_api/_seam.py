@@ -243,12 +243,9 @@ def expect_declared(endpoint: ModuleType, value: Any, response: httpx.Response, 
     list of ids, one item per id); else :class:`UnexpectedContentError`. For calls that name no type."""
     types_, nullable = declared(endpoint)
     asked = next((v for k, v in kwargs.items() if k in BATCH_ID_PARAMS and isinstance(v, list)), None)
-    if value is None:
-        if nullable:
-            return None
-    elif any(_conforms(value, t) for t in types_):
-        if not (isinstance(value, list) and asked is not None and len(value) != len(asked)):
-            return value
+    wrong_length = isinstance(value, list) and asked is not None and len(value) != len(asked)
+    if (value is None and nullable) or (value is not None and not wrong_length and any(_conforms(value, t) for t in types_)):
+        return value
     names = " | ".join(getattr(t, "__name__", str(t)) for t in types_)
     counted = f" of {len(value)} items for {len(asked)} ids" if isinstance(value, list) and asked is not None else ""
     raise UnexpectedContentError(
