@@ -41,6 +41,7 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"\b__aenter__\b", "__enter__"),
     (r"\b__aexit__\b", "__exit__"),
     (r"\bhandle_async_request\b", "handle_request"),
+    (r"\bapoll_until\b", "poll_until"),
     (r"\b_async_(\w+)\b", r"_\1"),
     (r"\bAsync([A-Z]\w*)", r"\1"),
 ]

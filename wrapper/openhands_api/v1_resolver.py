@@ -139,7 +139,7 @@ def resolve_agent_server(
             raise ResolverError(f"start task {task.id} is still {status}: it has no sandbox yet", step="start task",
                                 hint="wait for it first (wait_until_ready / `openhands-api start-conversation` waits)")
 
-    sandbox_id = (present(sandbox.id) if sandbox is not None else None) or (conv.sandbox_id if conv is not None and present(conv.sandbox_id) else None) \
+    sandbox_id = (present(sandbox.id) if sandbox is not None else None) or (conv.sandbox_id if conv is not None and bool(present(conv.sandbox_id)) else None) \
         or (present(task.sandbox_id) if task is not None else None)
     if sandbox is None and sandbox_id:
         sandbox = api.get_sandboxes([sandbox_id])[0]
@@ -175,9 +175,9 @@ def resolve_agent_server(
 
     # URL: start task, then conversation, then sandbox.
     url = url_source = None
-    if task is not None and present(task.agent_server_url):
+    if task is not None and bool(present(task.agent_server_url)):
         url, url_source = str(task.agent_server_url).rstrip("/"), "start task agent_server_url"
-    elif conv is not None and present(conv.conversation_url):
+    elif conv is not None and bool(present(conv.conversation_url)):
         url = agent_base_from_conversation_url(str(conv.conversation_url))
         url_source = "conversation conversation_url"
     if url is None:
@@ -189,7 +189,7 @@ def resolve_agent_server(
 
     # Key: conversation, then sandbox.
     key = key_source = None
-    if conv is not None and present(conv.session_api_key):
+    if conv is not None and bool(present(conv.session_api_key)):
         key, key_source = str(conv.session_api_key), "conversation session_api_key"
     elif present(sandbox.session_api_key):
         key, key_source = str(sandbox.session_api_key), "sandbox session_api_key"
