@@ -13,8 +13,10 @@ I/O-free, so the sync and async transports share it.
 
 from __future__ import annotations
 
+import ast
 import inspect
 import json
+import textwrap
 import types
 import typing
 from collections.abc import Iterator
@@ -236,9 +238,43 @@ def declared(endpoint: ModuleType) -> tuple[tuple[Any, ...], bool]:
         annotation = getattr(endpoint._parse_response, "__annotations__", {}).get("return", Any)
         members = typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, types.UnionType) else (annotation,)
         nullable = type(None) in members[:-1]
-        found = tuple(m for m in members if m is not type(None)), nullable
+        only_errors = _error_only_types(endpoint)
+        found = tuple(m for m in members if m is not type(None) and getattr(m, "__name__", None) not in only_errors), nullable
         _DECLARED[endpoint.__name__] = found
     return found
+
+
+def _error_only_types(endpoint: ModuleType) -> set[str]:
+    """Names of the types the parser builds only for error statuses (``ErrorBody``, the ``str`` of a
+    text/plain 500): an error status is raised before parsing, so a 2xx result of that type is wrong.
+
+    Read from the parser's source: each ``if response.status_code == N:`` branch starts with
+    ``response_N = X.from_dict(...)``, ``cast(X, response.json())`` or ``response.text``.
+    """
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(endpoint._parse_response)))
+    except (OSError, TypeError, SyntaxError):
+        return set()
+    by_status: dict[bool, set[str]] = {True: set(), False: set()}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.If) and isinstance(node.test, ast.Compare)
+                and isinstance(node.test.comparators[0], ast.Constant) and "status_code" in ast.unparse(node.test.left)):
+            continue
+        status = node.test.comparators[0].value
+        first = node.body[0]
+        if isinstance(status, int) and isinstance(first, ast.Assign):
+            by_status[200 <= status < 300].add(_built_type(first.value))
+    return by_status[False] - by_status[True] - {""}
+
+
+def _built_type(value: ast.expr) -> str:
+    if isinstance(value, ast.Attribute) and value.attr == "text":
+        return "str"
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "from_dict":
+        return ast.unparse(value.func.value)
+    if isinstance(value, ast.Call) and ast.unparse(value.func) == "cast" and value.args:
+        return ast.unparse(value.args[0])
+    return ""
 
 
 def _conforms(value: Any, declared_type: Any) -> bool:
