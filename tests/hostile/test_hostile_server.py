@@ -239,11 +239,17 @@ def test_404_on_a_file_route_gets_a_file_hint(tmp_path) -> None:  # type: ignore
 
 @pytest.mark.parametrize("bad", ["", ".", "..", "a/b", "a\\b", " a", "a b", "a\nb", "a\x00b", "a\tb"])
 def test_ids_that_cannot_be_one_segment_are_refused_before_any_request(bad: str) -> None:
-    with hostile(answer(http(200, {}))) as server, agent(server) as client:
-        with pytest.raises(InvalidArgumentError):
-            client.get_conversation(bad)
-        with pytest.raises(InvalidArgumentError):
-            client.get_event(CID, bad)
+    from openhands_api.v0 import OpenHandsAPI
+    from openhands_api.v1 import OpenHandsV1
+
+    with hostile(answer(http(200, {}))) as server, agent(server) as client, \
+            OpenHandsV1(server.url, api_key=KEY) as v1, OpenHandsAPI(api_key=KEY, base_url=server.url) as v0:
+        calls = [lambda: client.get_conversation(bad), lambda: client.get_event(CID, bad), lambda: v1.get_conversation(bad),
+                 lambda: v1.pause_sandbox(bad), lambda: v1.download_trajectory(bad, "/nonexistent/t.zip"),
+                 lambda: v0.get_conversation(bad)]
+        for call in calls:
+            with pytest.raises(InvalidArgumentError):
+                call()
         assert server.paths == []
 
 
