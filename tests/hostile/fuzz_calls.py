@@ -8,14 +8,17 @@ that lists forever is still a call that ends. Each family builds its client on a
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 from openhands_api import AgentServerClient, AsyncAgentServerClient
-from openhands_api.v0 import OpenHandsAPI
-from openhands_api.v1 import OpenHandsV1API
+from openhands_api.compat.v0 import OpenHandsAPI
+from openhands_api.compat.v1 import OpenHandsV1API
+from openhands_api.v0 import AsyncV0Client
+from openhands_api.v1 import AsyncOpenHandsV1
 
 KEY = "fuzz-session-key-0123456789"
 URL = "http://127.0.0.1:9"
@@ -50,6 +53,8 @@ AGENT: dict[str, Call] = {
 
 
 async def _alist(iterator: Any) -> list[Any]:
+    if inspect.isawaitable(iterator):  # an iterator that checks first (V1 iter_events) is awaited for
+        iterator = await iterator
     return [item async for item in iterator]
 
 
@@ -101,6 +106,13 @@ V1: dict[str, Call] = {
     "agent_events_count": lambda c, _t: c.agent_events_count(agent_server_url=URL, session_api_key=KEY, conversation_id=CID),
 }
 
+# The seed facade's own methods (OpenHandsV1API) have no async twin.
+V1_ASYNC: dict[str, Call] = {name: call for name, call in V1.items() if hasattr(AsyncOpenHandsV1, name)} | {
+    "iter_start_tasks": lambda c, _t: _alist(c.iter_start_tasks(max_items=40)),
+    "iter_conversations": lambda c, _t: _alist(c.iter_conversations(max_items=40)),
+    "iter_events": lambda c, _t: _alist(c.iter_events(CID, max_items=40)),
+}
+
 V0: dict[str, Call] = {
     "get_conversation": lambda c, _t: c.get_conversation(CID),
     "list_conversations": lambda c, _t: c.list_conversations(),
@@ -117,6 +129,23 @@ V0: dict[str, Call] = {
     "is_alive": lambda c, _t: c.is_alive(),
     "health": lambda c, _t: c.health(),
 }
+
+V0_ASYNC: dict[str, Call] = V0 | {
+    "iter_conversations": lambda c, _t: _alist(c.iter_conversations(max_items=40)),
+    "iter_events": lambda c, _t: _first(c.iter_events(CID), 40),
+}
+
+
+async def _first(iterator: Any, n: int) -> list[Any]:
+    if inspect.isawaitable(iterator):
+        iterator = await iterator
+    items: list[Any] = []
+    async for item in iterator:
+        items.append(item)
+        if len(items) >= n:
+            break
+    return items
+
 
 # What the wrapper itself reads must have its declared type: checked on every returned value.
 RESULT_CHECKS: dict[str, Callable[[Any], bool]] = {
@@ -140,15 +169,23 @@ def make_client(family: str, transport: Any) -> Any:
     if family == "v1":
         return OpenHandsV1API(api_key=KEY, base_url=URL, http_transport=transport, agent_http_transport=transport,
                               sleep=lambda _s: None)
+    if family == "v1_async":
+        return AsyncOpenHandsV1(URL, api_key=KEY, http_transport=transport, agent_http_transport=transport, sleep=_no_wait)
+    if family == "v0_async":
+        return AsyncV0Client(api_key=KEY, base_url=URL, http_transport=transport, sleep=_no_wait)
     return OpenHandsAPI(api_key=KEY, base_url=URL, http_transport=transport, sleep=lambda _s: None)
+
+
+async def _no_wait(_s: float) -> None:
+    return None
 
 
 def run_call(family: str, name: str, handler: Callable[[httpx.Request], httpx.Response], tmp: Path) -> Any:
     """Make one call on a fresh client whose every request ``handler`` answers."""
-    if family == "agent_async":
+    if family in ASYNC:
         async def scenario() -> Any:
             async with make_client(family, httpx.MockTransport(handler)) as client:
-                return await asyncio.wait_for(AGENT_ASYNC[name](client, tmp), timeout=60)
+                return await asyncio.wait_for(ASYNC[family][name](client, tmp), timeout=60)
         return _run(scenario)
     calls = {"agent": AGENT, "v1": V1, "v0": V0}[family]
     client = make_client(family, httpx.MockTransport(handler))
@@ -158,4 +195,5 @@ def run_call(family: str, name: str, handler: Callable[[httpx.Request], httpx.Re
         client.close()
 
 
-FAMILIES = {"agent": sorted(AGENT), "agent_async": sorted(AGENT_ASYNC), "v1": sorted(V1), "v0": sorted(V0)}
+ASYNC = {"agent_async": AGENT_ASYNC, "v1_async": V1_ASYNC, "v0_async": V0_ASYNC}
+FAMILIES = {"agent": sorted(AGENT), "v1": sorted(V1), "v0": sorted(V0)} | {family: sorted(calls) for family, calls in ASYNC.items()}

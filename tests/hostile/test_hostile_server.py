@@ -239,7 +239,7 @@ def test_404_on_a_file_route_gets_a_file_hint(tmp_path) -> None:  # type: ignore
 
 @pytest.mark.parametrize("bad", ["", ".", "..", "a/b", "a\\b", " a", "a b", "a\nb", "a\x00b", "a\tb"])
 def test_ids_that_cannot_be_one_segment_are_refused_before_any_request(bad: str) -> None:
-    from openhands_api.v0 import OpenHandsAPI
+    from openhands_api.compat.v0 import OpenHandsAPI
     from openhands_api.v1 import OpenHandsV1
 
     with hostile(answer(http(200, {}))) as server, agent(server) as client, \
@@ -300,7 +300,7 @@ def test_a_listing_that_never_ends_stops_after_max_pages(monkeypatch: pytest.Mon
 
 
 def test_v0_events_that_do_not_advance_stop_the_iterator() -> None:
-    from openhands_api.v0 import OpenHandsAPI
+    from openhands_api.compat.v0 import OpenHandsAPI
 
     body = {"events": [{"id": 0, "source": "agent"}, {"id": 1, "source": "agent"}], "has_more": True}
     with hostile(answer(http(200, body))) as server, OpenHandsAPI(api_key=KEY, base_url=server.url) as api:

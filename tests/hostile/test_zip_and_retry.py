@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from openhands_api import UnexpectedContentError, _retry
 from openhands_api import _constants as C
 from openhands_api._files import safe_extract, zip_entries
-from openhands_api.v1 import OpenHandsV1API
-from openhands_api.v1_counting import count_zip_events
+from openhands_api.compat.v1 import OpenHandsV1API
+from openhands_api.v1 import count_zip_events
 
 CID = "0123456789abcdef0123456789abcdef"
 
