@@ -97,6 +97,21 @@ def test_trickled_body_ends_at_the_deadline_async() -> None:
         assert 1.5 < elapsed_since(started) < 30
 
 
+def test_the_deadline_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from openhands_api import ConfigurationError
+    from openhands_api._base import BaseClient
+    from openhands_api._constants import DEFAULT_CALL_DEADLINE_S
+
+    assert AgentServerClient("http://127.0.0.1:9", KEY)._transport.deadline_s == 2.0  # $OPENHANDS_API_DEADLINE_S
+    assert BaseClient("http://127.0.0.1:9", auth=None, deadline_s=7)._transport.deadline_s == 7.0
+    monkeypatch.delenv("OPENHANDS_API_DEADLINE_S")
+    assert AgentServerClient("http://127.0.0.1:9", KEY)._transport.deadline_s == DEFAULT_CALL_DEADLINE_S == 300
+    for bad in ("0", "-1", "soon", "inf", "nan"):
+        monkeypatch.setenv("OPENHANDS_API_DEADLINE_S", bad)
+        with pytest.raises(ConfigurationError):
+            AgentServerClient("http://127.0.0.1:9", KEY)
+
+
 def test_silent_server_ends_at_the_deadline_even_with_retries() -> None:
     with hostile(answer(30.0)) as server, AgentServerClient(server.url, KEY) as client:  # default retries
         started = time.monotonic()
