@@ -13,6 +13,7 @@ source and its generated sync twin differ only by the unasync rules.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Mapping
@@ -73,19 +74,23 @@ _CONNECT_ERRORS = (InvalidHandshake, InvalidURI, OSError, TimeoutError)
 
 
 class AsyncSocket:
-    def __init__(self, connection: _AsyncConnection) -> None:
+    def __init__(self, connection: _AsyncConnection, stack: contextlib.AsyncExitStack) -> None:
         self._connection = connection
+        self._stack = stack
 
     @classmethod
     async def connect(cls, url: str, headers: Mapping[str, str]) -> AsyncSocket:
+        # Entered through an exit stack: websockets >= 17 wants connect() used as a context manager,
+        # and a follower keeps its socket across many calls.
+        stack = contextlib.AsyncExitStack()
         try:
-            connection = await _async_connect(
+            connection = await stack.enter_async_context(_async_connect(
                 url, additional_headers=dict(headers), open_timeout=OPEN_TIMEOUT_S, max_size=MAX_FRAME_BYTES,
                 ping_interval=PING_INTERVAL_S, logger=LOGGER,
-            )
+            ))
         except _CONNECT_ERRORS as exc:
             raise _connect_error(exc) from None
-        return cls(connection)
+        return cls(connection, stack)
 
     async def send(self, text: str) -> None:
         try:
@@ -104,7 +109,7 @@ class AsyncSocket:
             raise _closed(exc) from None
 
     async def close(self) -> None:
-        await self._connection.close()
+        await self._stack.aclose()
 
     @staticmethod
     async def sleep(seconds: float) -> None:
@@ -112,19 +117,21 @@ class AsyncSocket:
 
 
 class Socket:
-    def __init__(self, connection: _SyncConnection) -> None:
+    def __init__(self, connection: _SyncConnection, stack: contextlib.ExitStack) -> None:
         self._connection = connection
+        self._stack = stack
 
     @classmethod
     def connect(cls, url: str, headers: Mapping[str, str]) -> Socket:
+        stack = contextlib.ExitStack()
         try:
-            connection = _sync_connect(
+            connection = stack.enter_context(_sync_connect(
                 url, additional_headers=dict(headers), open_timeout=OPEN_TIMEOUT_S, max_size=MAX_FRAME_BYTES,
                 ping_interval=PING_INTERVAL_S, logger=LOGGER,
-            )
+            ))
         except _CONNECT_ERRORS as exc:
             raise _connect_error(exc) from None
-        return cls(connection)
+        return cls(connection, stack)
 
     def send(self, text: str) -> None:
         try:
@@ -141,7 +148,7 @@ class Socket:
             raise _closed(exc) from None
 
     def close(self) -> None:
-        self._connection.close()
+        self._stack.close()
 
     @staticmethod
     def sleep(seconds: float) -> None:
