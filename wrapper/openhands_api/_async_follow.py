@@ -299,10 +299,13 @@ class AsyncFollower:
         return socket
 
     async def _wait_subscribed(self, socket: AsyncSocket) -> None:
-        """Keep the first frame for later: the server sends it once we are subscribed."""
+        """The first frame says we are subscribed (the server sends its snapshot after subscribing us)."""
         frame = await socket.receive(self._first_frame_timeout_s)
-        if frame is not None:
-            self._pending.append(frame)
+        raw = parse_frame(frame) if frame is not None else None
+        if raw is not None and is_transient(raw):
+            self._admit(raw)  # the snapshot's status is older than anything the catch-up brings: apply it first
+        elif frame is not None:
+            self._pending.append(frame)  # an event: delivered after the catch-up, to keep the order
 
     def _raise_if_fatal(self, closed: SocketClosed) -> None:
         if closed.code == CLOSE_AUTH_FAILED:
