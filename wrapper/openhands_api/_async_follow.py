@@ -93,7 +93,12 @@ class AsyncFollowClient(Protocol):
 
 
 class AsyncFollower:
-    """An async iterator over a conversation's events, live. Build it with :func:`afollow`.
+    """An async iterator over a conversation's events, live (:data:`afollow` is this class).
+
+    ``since``: None (from the first event), an event id (the events after it: resume with a
+    previous ``last_event_id``) or a datetime (events stamped at or after it). ``settle_s`` and
+    ``final_statuses``: the settle rule (:mod:`openhands_api._settle`). The other options are for
+    tests and tuning.
 
     After iteration: ``status`` is the last execution status seen, ``settled`` whether it ended
     because the conversation settled, ``last_event_id`` the cursor to resume from (``since=``),
@@ -318,23 +323,9 @@ class AsyncFollower:
             raise deadline_error(self.conversation_id, self._deadline_s, self.status)
 
 
-def afollow(
-    client: AsyncFollowClient,
-    conversation_id: str,
-    *,
-    since: str | datetime | None = None,
-    deadline_s: float = C.DEFAULT_WAIT_TIMEOUT_S,
-    settle_s: float = DEFAULT_SETTLE_S,
-    final_statuses: Iterable[str] = FINAL_STATUSES | NEEDS_USER_STATUSES,
-) -> AsyncFollower:
-    """Follow ``conversation_id`` live: every event exactly once, in order, until it settles.
-
-    ``since``: None (from the first event), an event id (the events after it: resume with a
-    previous ``last_event_id``) or a datetime (events stamped at or after it). Ends when the
-    conversation has settled in one of ``final_statuses`` (see :mod:`openhands_api._settle`), when
-    the caller stops iterating, or at ``deadline_s`` with :class:`WaitTimeoutError`. Errors:
-    :class:`AuthenticationError` (key refused), :class:`NotFoundError` (unknown conversation),
-    :class:`APIConnectionError` (the socket cannot be opened), all :class:`OpenHandsAPIError`.
-    """
-    return AsyncFollower(client, conversation_id, since=since, deadline_s=deadline_s, settle_s=settle_s,
-                         final_statuses=final_statuses)
+#: The entry point: ``afollow(client, conversation_id, since=..., deadline_s=..., settle_s=...)``.
+#: Follow ``conversation_id`` live, every event exactly once and in order, until it settles, the
+#: caller stops, or ``deadline_s`` passes (WaitTimeoutError). Other errors: AuthenticationError
+#: (key refused), NotFoundError (unknown conversation), APIConnectionError (no socket), all
+#: OpenHandsAPIError. An alias, not a wrapper, so the options are declared once (AsyncFollower).
+afollow = AsyncFollower
