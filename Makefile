@@ -12,7 +12,7 @@ CONTRACT := tests/contract
 SERVER ?=
 CONTRACT_DIRS := $(if $(SERVER),$(CONTRACT)/$(SERVER),$(CONTRACT))
 
-.PHONY: help venv generate check-generated test test-unit test-live record demo bench lint typecheck clean
+.PHONY: help venv unasync generate check-generated test test-unit test-live record demo bench lint typecheck clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -22,14 +22,19 @@ $(STAMP): requirements-dev.txt pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
 	$(PY) -m pip install -q --no-deps -e .
+	$(VENV)/bin/pyright --version >/dev/null  # fetches its node package once, outside the offline tests
 	touch $(STAMP)
 
 venv: $(STAMP) ## create .venv with the pinned dev tools and the package (editable)
 
-generate: $(STAMP) ## regenerate generated/ from specs/ (pinned openapi-python-client + ruff)
+generate: $(STAMP) unasync ## regenerate generated/ from specs/ (pinned openapi-python-client + ruff), and the sync twins
 	$(PY) scripts/generate.py
 
-check-generated: generate ## regenerate and fail on any difference from what is committed
+unasync: $(STAMP) ## write the sync twin of every async source module (wrapper/**/_async_*.py -> _*.py)
+	RUFF=$(VENV)/bin/ruff $(PY) scripts/unasync.py
+
+check-generated: generate ## regenerate (specs -> generated/, async sources -> sync twins) and fail on any difference
+	RUFF=$(VENV)/bin/ruff $(PY) scripts/unasync.py --check
 	git diff --exit-code -- generated/
 	@test -z "$$(git status --porcelain -- generated/)" || { git status --porcelain -- generated/; echo "untracked files in generated/"; exit 1; }
 

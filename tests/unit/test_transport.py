@@ -18,8 +18,8 @@ from openhands_api import (
     ServerError,
     UnexpectedContentError,
 )
-from openhands_api._exceptions import parse_retry_after
-from openhands_api._transport import Transport, backoff_delay
+from openhands_api._retry import backoff_delay, parse_retry_after
+from openhands_api._transport import Transport
 
 KEY = "unit-test-session-key-0123456789"
 

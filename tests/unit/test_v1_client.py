@@ -296,10 +296,10 @@ def test_start_task_id_used_as_conversation_id_gets_a_hint() -> None:
 def test_delete_sandbox_sends_the_id_where_the_server_reads_it() -> None:
     handler, seen = sequence(httpx.Response(200, json={"success": True}))
     client, _ = make(handler)
-    client.delete_sandbox("sb 1")
+    client.delete_sandbox("sb_1")
     assert seen[0].method == "DELETE"
-    assert seen[0].url.path == "/api/v1/sandboxes/sb 1"
-    assert parse_qs(urlsplit(str(seen[0].url)).query)["sandbox_id"] == ["sb 1"]
+    assert seen[0].url.path == "/api/v1/sandboxes/sb_1"
+    assert parse_qs(urlsplit(str(seen[0].url)).query)["sandbox_id"] == ["sb_1"]
 
 
 def test_download_streams_to_disk_and_leaves_nothing_on_error(tmp_path: Path) -> None:

@@ -3,13 +3,19 @@
     from openhands_api import AgentServerClient, NotFoundError
 
 Public names load lazily (PEP 562): ``import openhands_api`` imports no HTTP library and no
-generated model until a name is used.
+generated model until a name is used. Type checkers see every name through the explicit re-exports
+below (``import X as X`` under ``TYPE_CHECKING``) and the literal ``__all__``.
 
-Modules, in reading order: ``_secret`` (masked keys), ``_auth`` (where keys come from, how they are
-sent), ``_exceptions`` (one error hierarchy), ``_transport`` (one httpx client, retries, error
-mapping, generated-code seam; sync and async twins), ``_pagination``, ``_polling``, ``agent`` and
-``agent_async`` (agent server), ``v1`` (V1
-app server), ``v0`` (legacy V0 app server), ``cli``.
+Where things live, in reading order:
+
+* ``_constants`` every default; ``_exceptions`` the one error hierarchy; ``_secret`` masked keys;
+  ``_auth`` where keys come from and how they are sent; ``_ids`` ids in URLs;
+* ``_retry`` when to repeat a request; ``_seam`` the one seam to generated code;
+  ``_async_transport`` / ``_transport`` the HTTP client (async source, derived sync twin);
+  ``_async_base`` / ``_base`` what every client shares; ``_files`` atomic local files;
+* ``_pagination`` lazy paging; ``_polling`` waiting with backoff;
+* ``agent`` the agent server; ``v1`` the V1 app server (resolver, counting); ``v0`` the legacy V0
+  app server; ``compat`` the seed scripts' facades; ``cli`` the ``openhands-api`` command.
 """
 
 from __future__ import annotations
@@ -19,18 +25,33 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+# name -> the submodule that defines it (loaded on first use).
 _EXPORTS: dict[str, str] = {
+    # clients
     "AgentServerClient": ".agent",
-    "AsyncAgentServerClient": ".agent_async",
+    "AsyncAgentServerClient": ".agent",
     "BashResult": ".agent",
     "FINISHED_STATUSES": ".agent",
+    "NEEDS_USER_STATUSES": ".agent",
+    "OpenHandsV1": ".v1",
+    "StartedConversation": ".v1",
+    "ResolvedAgentServer": ".v1",
+    "EventCount": ".v1",
+    "V0Client": ".v0",
+    # the seed scripts' facades
+    "OpenHandsV1API": ".v1",
+    "OpenHandsAPI": ".v0",
+    # keys
     "Secret": "._secret",
     "SessionKeyAuth": "._auth",
     "BearerAuth": "._auth",
     "AppCredentials": "._auth",
     "discover_app_credentials": "._auth",
+    # reading results
     "Pager": "._pagination",
     "AsyncPager": "._pagination",
+    "present": "._models",
+    # errors
     "OpenHandsAPIError": "._exceptions",
     "ConfigurationError": "._exceptions",
     "InvalidArgumentError": "._exceptions",
@@ -45,49 +66,55 @@ _EXPORTS: dict[str, str] = {
     "ServerError": "._exceptions",
     "UnexpectedContentError": "._exceptions",
     "WaitTimeoutError": "._exceptions",
+    "StartTaskTimeout": "._exceptions",
+    "StartTaskFailedError": "._exceptions",
+    "ResolverError": "._exceptions",
+    "EventCountError": "._exceptions",
+    "InvalidCursorError": "._exceptions",
+    "ConversationNotRunningError": "._exceptions",
 }
 
 if TYPE_CHECKING:
-    from ._auth import AppCredentials, BearerAuth, SessionKeyAuth, discover_app_credentials
-    from ._exceptions import (
-        APIConnectionError,
-        APIStatusError,
-        APITimeoutError,
-        AuthenticationError,
-        BadRequestError,
-        ConfigurationError,
-        ConflictError,
-        InvalidArgumentError,
-        NotFoundError,
-        OpenHandsAPIError,
-        RateLimitError,
-        ServerError,
-        UnexpectedContentError,
-        WaitTimeoutError,
-    )
-    from ._pagination import AsyncPager, Pager
-    from ._secret import Secret
-    from .agent import FINISHED_STATUSES, AgentServerClient, BashResult
-    from .agent_async import AsyncAgentServerClient
-
-
-def _register(name: str, module: str) -> None:
-    """Let a server module (v1, v0) add its public names without editing this file's table."""
-    _EXPORTS.setdefault(name, module)
-
-
-for _name, _module in (
-    ("OpenHandsV1", ".v1"),
-    ("OpenHandsV1API", ".v1"),
-    ("StartTaskFailedError", ".v1"),
-    ("ResolverError", ".v1_resolver"),
-    ("ResolvedAgentServer", ".v1_resolver"),
-    ("EventCount", ".v1_counting"),
-    ("EventCountError", ".v1_counting"),
-    ("V0Client", ".v0"),
-    ("OpenHandsAPI", ".v0"),
-):
-    _register(_name, _module)
+    from ._auth import AppCredentials as AppCredentials
+    from ._auth import BearerAuth as BearerAuth
+    from ._auth import SessionKeyAuth as SessionKeyAuth
+    from ._auth import discover_app_credentials as discover_app_credentials
+    from ._exceptions import APIConnectionError as APIConnectionError
+    from ._exceptions import APIStatusError as APIStatusError
+    from ._exceptions import APITimeoutError as APITimeoutError
+    from ._exceptions import AuthenticationError as AuthenticationError
+    from ._exceptions import BadRequestError as BadRequestError
+    from ._exceptions import ConfigurationError as ConfigurationError
+    from ._exceptions import ConflictError as ConflictError
+    from ._exceptions import ConversationNotRunningError as ConversationNotRunningError
+    from ._exceptions import EventCountError as EventCountError
+    from ._exceptions import InvalidArgumentError as InvalidArgumentError
+    from ._exceptions import InvalidCursorError as InvalidCursorError
+    from ._exceptions import NotFoundError as NotFoundError
+    from ._exceptions import OpenHandsAPIError as OpenHandsAPIError
+    from ._exceptions import RateLimitError as RateLimitError
+    from ._exceptions import ResolverError as ResolverError
+    from ._exceptions import ServerError as ServerError
+    from ._exceptions import StartTaskFailedError as StartTaskFailedError
+    from ._exceptions import StartTaskTimeout as StartTaskTimeout
+    from ._exceptions import UnexpectedContentError as UnexpectedContentError
+    from ._exceptions import WaitTimeoutError as WaitTimeoutError
+    from ._models import present as present
+    from ._pagination import AsyncPager as AsyncPager
+    from ._pagination import Pager as Pager
+    from ._secret import Secret as Secret
+    from .agent import FINISHED_STATUSES as FINISHED_STATUSES
+    from .agent import NEEDS_USER_STATUSES as NEEDS_USER_STATUSES
+    from .agent import AgentServerClient as AgentServerClient
+    from .agent import AsyncAgentServerClient as AsyncAgentServerClient
+    from .agent import BashResult as BashResult
+    from .v0 import OpenHandsAPI as OpenHandsAPI
+    from .v0 import V0Client as V0Client
+    from .v1 import EventCount as EventCount
+    from .v1 import OpenHandsV1 as OpenHandsV1
+    from .v1 import OpenHandsV1API as OpenHandsV1API
+    from .v1 import ResolvedAgentServer as ResolvedAgentServer
+    from .v1 import StartedConversation as StartedConversation
 
 
 def __getattr__(name: str) -> Any:
@@ -100,7 +127,48 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*_EXPORTS, "__version__"])
+    return sorted([*__all__, "__version__"])
 
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "FINISHED_STATUSES",
+    "NEEDS_USER_STATUSES",
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AgentServerClient",
+    "AppCredentials",
+    "AsyncAgentServerClient",
+    "AsyncPager",
+    "AuthenticationError",
+    "BadRequestError",
+    "BashResult",
+    "BearerAuth",
+    "ConfigurationError",
+    "ConflictError",
+    "ConversationNotRunningError",
+    "EventCount",
+    "EventCountError",
+    "InvalidArgumentError",
+    "InvalidCursorError",
+    "NotFoundError",
+    "OpenHandsAPI",
+    "OpenHandsAPIError",
+    "OpenHandsV1",
+    "OpenHandsV1API",
+    "Pager",
+    "RateLimitError",
+    "ResolvedAgentServer",
+    "ResolverError",
+    "Secret",
+    "ServerError",
+    "SessionKeyAuth",
+    "StartTaskFailedError",
+    "StartTaskTimeout",
+    "StartedConversation",
+    "UnexpectedContentError",
+    "V0Client",
+    "WaitTimeoutError",
+    "discover_app_credentials",
+    "present",
+]

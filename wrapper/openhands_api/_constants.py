@@ -38,3 +38,12 @@ USER_AGENT = "openhands-api/0.1.0"
 
 # Environment variables (documented in the README).
 ENV_SESSION_KEY = "OH_SESSION_API_KEY"
+
+# The agent server's own default bash timeout (the HTTP read timeout of a bash call adds it on top).
+AGENT_BASH_DEFAULT_TIMEOUT_S = 300
+
+# Execution statuses (agent server, and V1 conversations, which carry the agent server's status).
+#: After these a conversation does not move on by itself.
+FINISHED_STATUSES = frozenset({"finished", "error", "stuck"})
+#: ... and these wait for the user (a message, a confirmation): waits stop on them too by default.
+NEEDS_USER_STATUSES = frozenset({"paused", "waiting_for_confirmation"})

@@ -13,7 +13,14 @@
     │   ├── RateLimitError             429 carries ``retry_after`` seconds
     │   └── ServerError               5xx the server failed
     ├── UnexpectedContentError             a 2xx body that is not what the API promises (HTML, empty, wrong shape)
-    └── WaitTimeoutError                   a wait ran out of time; carries the last status seen
+    ├── WaitTimeoutError                   a wait ran out of time; carries the last status seen (also a TimeoutError)
+    │   └── StartTaskTimeout               V1: a start task did not reach READY in time
+    ├── StartTaskFailedError               V1: a start task ended in ERROR
+    ├── ResolverError                      V1: no usable agent server for an id (``step`` says where it failed)
+    └── EventCountError                    V1: no source could count a conversation's events
+
+    BadRequestError → InvalidCursorError   V0: a page cursor the server could not decode (it answers 500)
+    ConflictError → ConversationNotRunningError   V0: a message to a conversation that is not running
 
 Each error has a message naming the method and URL, and ``hint``: what to do about it. Messages are
 scrubbed of every live secret value before they are built.
@@ -22,11 +29,12 @@ scrubbed of every live secret value before they are built.
 from __future__ import annotations
 
 import json
-from datetime import UTC
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 import httpx
 
+from ._retry import parse_retry_after
 from ._secret import scrub
 
 
@@ -127,8 +135,11 @@ class UnexpectedContentError(OpenHandsAPIError):
         super().__init__(message, hint=hint, method=method, url=url)
 
 
-class WaitTimeoutError(OpenHandsAPIError):
-    """A wait ran out of time. ``last_status`` is the last status seen (None if none was)."""
+class WaitTimeoutError(OpenHandsAPIError, TimeoutError):
+    """A wait ran out of time. ``last_status`` is the last status seen (None if none was).
+
+    Also a ``TimeoutError``, as the seed scripts raised, so their ``except TimeoutError`` still works.
+    """
 
     hint = "the work is still going on; wait longer (timeout=) or check it in the server's UI/logs"
 
@@ -166,32 +177,6 @@ def _server_message(body: Any) -> str:
     return json.dumps(body)[:200] if body is not None else ""
 
 
-def parse_retry_after(headers: httpx.Headers) -> float | None:
-    """Seconds to wait from ``retry-after-ms``, ``retry-after`` (seconds or HTTP date); None if absent."""
-    if (ms := headers.get("retry-after-ms")) is not None:
-        try:
-            return max(0.0, float(ms) / 1000.0)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    from datetime import datetime
-    from email.utils import parsedate_to_datetime
-
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
 def error_from_response(response: httpx.Response) -> APIStatusError:
     """Map an error response to the one class for its status (the only place this mapping lives)."""
     body = _decode_body(response)
@@ -214,3 +199,84 @@ def error_from_response(response: httpx.Response) -> APIStatusError:
     else:
         cls = APIStatusError
     return cls(message, response=response, body=body)
+
+
+def connection_error(exc: Exception, method: str, url: str) -> APIConnectionError:
+    """The typed error for an exchange that failed before a whole answer arrived."""
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        return APIConnectionError(f"cannot connect: {exc or type(exc).__name__}", method=method, url=url)
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"no answer in time ({type(exc).__name__})", method=method, url=url)
+    return APIConnectionError(f"connection failed: {type(exc).__name__}: {exc}", method=method, url=url)
+
+
+# --- errors of one server's workflow ------------------------------------------------------------------
+
+
+class StartTaskTimeout(WaitTimeoutError):
+    """V1: a start task did not finish in time (a ``TimeoutError`` too, as the seed raised)."""
+
+
+class _StartTask(Protocol):
+    @property
+    def id(self) -> Any: ...
+    @property
+    def detail(self) -> Any: ...
+
+
+class StartTaskFailedError(OpenHandsAPIError):
+    """V1: the start task ended in ERROR. ``detail`` is the server's reason (may be empty); ``task`` the task."""
+
+    hint = "read the detail; the sandbox may still be running (delete it with delete_sandbox) - retry the start"
+
+    def __init__(self, task: _StartTask) -> None:
+        self.task = task
+        detail = task.detail
+        self.detail = detail if isinstance(detail, str) else ""
+        shown = self.detail or "(the server gave no detail; look at the app server's log)"
+        super().__init__(f"start task {task.id} failed: {shown}")
+
+
+class ResolverError(OpenHandsAPIError):
+    """V1: the agent server could not be found or used. ``step`` names what failed:
+
+    ``identify`` (no conversation, start task or sandbox has the id), ``start task`` (ERROR or not
+    started far enough), ``sandbox`` (missing, ERROR, PAUSED with resume off, did not come back),
+    ``url`` / ``key`` (the server named no agent server URL or key).
+    """
+
+    hint = "see the step in the message"
+
+    def __init__(self, message: str, *, step: str, hint: str | None = None) -> None:
+        self.step = step
+        super().__init__(f"{step}: {message}", hint=hint)
+
+
+class _Attempt(Protocol):
+    @property
+    def source(self) -> str: ...
+    @property
+    def error(self) -> str | None: ...
+
+
+class EventCountError(OpenHandsAPIError):
+    """V1: no source could count the events; ``attempts`` says why each failed."""
+
+    hint = "the conversation exists but no source answered; see each source's reason"
+
+    def __init__(self, conversation_id: str, attempts: Sequence[_Attempt]) -> None:
+        self.attempts = tuple(attempts)
+        reasons = "; ".join(f"{a.source}: {a.error}" for a in attempts)
+        super().__init__(f"could not count the events of conversation {conversation_id} ({reasons})")
+
+
+class InvalidCursorError(BadRequestError):
+    """V0: the server could not decode ``page_id`` (it answers 500 for a malformed cursor)."""
+
+    hint = "pass a next_page_id exactly as a previous page returned it, or leave page_id out to start at the first page"
+
+
+class ConversationNotRunningError(ConflictError):
+    """V0: a message was sent to a conversation whose agent loop is not running (stopped, or after a restart)."""
+
+    hint = "start it again with start_conversation(conversation_id) (CLI: openhands-api v0 start ID), then send the message again"

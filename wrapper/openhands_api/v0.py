@@ -36,9 +36,9 @@ import httpx
 from . import _constants as C
 from ._auth import AuthScheme, discover_app_credentials
 from ._exceptions import (
-    BadRequestError,
-    ConflictError,
+    ConversationNotRunningError,
     InvalidArgumentError,
+    InvalidCursorError,
     NotFoundError,
     ServerError,
     UnexpectedContentError,
@@ -79,22 +79,6 @@ PROVIDER_TOKEN_HINT = (
     "Settings > Integrations, or POST /api/add-git-providers on a self-hosted server), check the "
     "owner/repo spelling and git_provider, or leave repository out"
 )
-NOT_RUNNING_HINT = "start it again with start_conversation(conversation_id) (CLI: openhands-api v0 start ID), then send the message again"
-INVALID_CURSOR_HINT = "pass a next_page_id exactly as a previous page returned it, or leave page_id out to start at the first page"
-
-
-class InvalidCursorError(BadRequestError):
-    """The server could not decode ``page_id`` (it answers 500 for a malformed cursor)."""
-
-    hint = INVALID_CURSOR_HINT
-
-
-class ConversationNotRunningError(ConflictError):
-    """A message was sent to a conversation whose agent loop is not running (stopped, or after a restart)."""
-
-    hint = NOT_RUNNING_HINT
-
-
 # --- results: typed, and still readable like the seed's dicts ----------------------------------------
 
 

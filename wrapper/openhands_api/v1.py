@@ -34,9 +34,7 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,16 +48,20 @@ from ._exceptions import (
     InvalidArgumentError,
     NotFoundError,
     OpenHandsAPIError,
+    ResolverError,
+    StartTaskFailedError,
+    StartTaskTimeout,
     UnexpectedContentError,
     WaitTimeoutError,
 )
+from ._ids import check_uuid
 from ._models import present
 from ._pagination import Pager, check_limit
 from ._polling import poll_until
 from ._secret import MASK, Secret
 from ._transport import Transport
 from .v1_counting import CountSource, EventCount, compare_event_counts, count_events
-from .v1_resolver import ResolvedAgentServer, ResolverError, resolve_agent_server
+from .v1_resolver import ResolvedAgentServer, resolve_agent_server
 
 if TYPE_CHECKING:
     from openhands_api_agent.models import BashOutput as AgentBashOutput
@@ -141,33 +143,10 @@ START_POLL_MAX_S = 10.0
 START_POLL_FACTOR = 1.5
 DEFAULT_START_TIMEOUT_S = 600.0
 
-_HEX_UUID = re.compile(r"^[0-9a-fA-F]{32}$")
-_DASHED_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-
-
-def is_uuid(value: str) -> bool:
-    """True for the two id spellings the server accepts: 32 hex digits or a dashed UUID."""
-    return bool(isinstance(value, str) and (_HEX_UUID.match(value) or _DASHED_UUID.match(value)))
-
-
-def same_id(a: str | None, b: str | None) -> bool:
-    """Compare two UUIDs whatever their spelling (the server mixes hex and dashed forms)."""
-    if a is None or b is None:
-        return False
-    try:
-        return uuid.UUID(a) == uuid.UUID(b)
-    except ValueError:
-        return a == b
-
-
 def check_conversation_id(conversation_id: str, *, what: str = "conversation id") -> str:
     """Reject a malformed id before any request (the events routes answer it with a bare 500)."""
-    if not isinstance(conversation_id, str) or not is_uuid(conversation_id.strip()):
-        raise InvalidArgumentError(
-            f"invalid {what} {conversation_id!r}: expected a UUID (32 hex digits, dashes optional)",
-            hint="copy the id from `openhands-api search-conversations`; sandbox ids are not conversation ids",
-        )
-    return conversation_id.strip()
+    return check_uuid(conversation_id, what=what,
+                      hint="copy the id from `openhands-api search-conversations`; sandbox ids are not conversation ids")
 
 
 def _typed_items(items: Sequence[Any], cls_name: str, response_hint: str) -> list[Any]:
@@ -178,18 +157,6 @@ def _typed_items(items: Sequence[Any], cls_name: str, response_hint: str) -> lis
                 f"{response_hint}: an item does not match this client's {cls_name} schema", raw=item
             )
     return list(items)
-
-
-class StartTaskFailedError(OpenHandsAPIError):
-    """The start task ended in ERROR. ``detail`` is the server's reason (may be empty); ``task`` the task."""
-
-    hint = "read the detail; the sandbox may still be running (delete it with delete_sandbox) - retry the start"
-
-    def __init__(self, task: AppConversationStartTask) -> None:
-        self.task = task
-        self.detail = str(present(task.detail) or "")
-        detail = self.detail or "(the server gave no detail; look at the app server's log)"
-        super().__init__(f"start task {task.id} failed: {detail}")
 
 
 @dataclass(frozen=True)
@@ -685,7 +652,7 @@ class OpenHandsV1:
         left on error. Unknown conversation → NotFoundError.
         """
         check_conversation_id(conversation_id)
-        return self._transport.download(f"/api/v1/app-conversations/{conversation_id}/download", path, refuse_html=True)
+        return self._transport.download(f"/api/v1/app-conversations/{conversation_id}/download", path, html_is_error=True)
 
     # --- events -------------------------------------------------------------------------------------
 
@@ -1010,8 +977,3 @@ class OpenHandsV1API(OpenHandsV1):
         remote = path if path.startswith("/") else f"/{path}"
         with self._agent(agent_server_url, session_api_key) as agent:
             return agent.upload_file(content.encode("utf-8"), remote)
-
-
-class StartTaskTimeout(WaitTimeoutError, TimeoutError):
-    """A start task did not finish in time (also a ``TimeoutError``, as the seed raised)."""
-

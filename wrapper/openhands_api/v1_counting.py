@@ -29,7 +29,7 @@ from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Literal, get_args
 
-from ._exceptions import InvalidArgumentError, OpenHandsAPIError
+from ._exceptions import EventCountError, InvalidArgumentError, OpenHandsAPIError
 
 if TYPE_CHECKING:
     from openhands_api_v1.models import AppConversation
@@ -86,17 +86,6 @@ class EventCount:
         return text
 
 
-class EventCountError(OpenHandsAPIError):
-    """No source could count the events; ``attempts`` says why each failed."""
-
-    hint = "the conversation exists but no source answered; see each source's reason"
-
-    def __init__(self, conversation_id: str, attempts: tuple[SourceAttempt, ...]) -> None:
-        self.attempts = attempts
-        reasons = "; ".join(f"{a.source}: {a.error}" for a in attempts)
-        super().__init__(f"could not count the events of conversation {conversation_id} ({reasons})")
-
-
 def count_zip_events(path: str | Path) -> int:
     """Count ``event_*.json`` entries of a trajectory zip from its central directory (payloads are not read)."""
     with zipfile.ZipFile(path) as archive:
@@ -114,8 +103,8 @@ def _count_app(api: OpenHandsV1, conv: AppConversation) -> int:
 
 
 def _count_agent(api: OpenHandsV1, conv: AppConversation, resume_paused: bool) -> int:
+    from ._exceptions import ResolverError
     from ._models import present
-    from .v1_resolver import ResolverError
 
     status = str(present(conv.sandbox_status) or "MISSING")
     # Checked here, before any agent-server call: a PAUSED sandbox's agent server hangs.

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._exceptions import OpenHandsAPIError
+from ._exceptions import ResolverError
 from ._secret import MASK, Secret
 
 if TYPE_CHECKING:
@@ -32,21 +32,6 @@ if TYPE_CHECKING:
 
 AGENT_SERVER_URL_NAME = "AGENT_SERVER"
 _CONVERSATION_PATH = "/api/conversations"
-
-
-class ResolverError(OpenHandsAPIError):
-    """The agent server could not be found or used. ``step`` names what failed:
-
-    ``identify`` (no conversation, start task or sandbox has the id), ``start task`` (ERROR or not
-    started far enough), ``sandbox`` (missing, ERROR, PAUSED with resume off, did not come back),
-    ``url`` / ``key`` (the server named no agent server URL or key).
-    """
-
-    hint = "see the step in the message"
-
-    def __init__(self, message: str, *, step: str, hint: str | None = None) -> None:
-        self.step = step
-        super().__init__(f"{step}: {message}", hint=hint)
 
 
 @dataclass(frozen=True)
@@ -98,7 +83,7 @@ def _identify(api: OpenHandsV1, any_id: str, steps: list[str]) -> tuple[
         AppConversationStartTask | None, AppConversation | None, SandboxInfo | None]:
     """Find what ``any_id`` names. Conversation and start-task ids are UUIDs; sandbox ids are not
     on self-hosted servers (22 base62 characters), so a non-UUID goes straight to the sandboxes."""
-    from .v1 import is_uuid
+    from ._ids import is_uuid
 
     if is_uuid(any_id):
         conv = api.get_conversations([any_id])[0]
@@ -154,7 +139,7 @@ def resolve_agent_server(
             raise ResolverError(f"start task {task.id} is still {status}: it has no sandbox yet", step="start task",
                                 hint="wait for it first (wait_until_ready / `openhands-api start-conversation` waits)")
 
-    sandbox_id = (present(sandbox.id) if sandbox is not None else None) or (conv.sandbox_id if conv is not None and present(conv.sandbox_id) else None) \
+    sandbox_id = (present(sandbox.id) if sandbox is not None else None) or (conv.sandbox_id if conv is not None and bool(present(conv.sandbox_id)) else None) \
         or (present(task.sandbox_id) if task is not None else None)
     if sandbox is None and sandbox_id:
         sandbox = api.get_sandboxes([sandbox_id])[0]
@@ -190,9 +175,9 @@ def resolve_agent_server(
 
     # URL: start task, then conversation, then sandbox.
     url = url_source = None
-    if task is not None and present(task.agent_server_url):
+    if task is not None and bool(present(task.agent_server_url)):
         url, url_source = str(task.agent_server_url).rstrip("/"), "start task agent_server_url"
-    elif conv is not None and present(conv.conversation_url):
+    elif conv is not None and bool(present(conv.conversation_url)):
         url = agent_base_from_conversation_url(str(conv.conversation_url))
         url_source = "conversation conversation_url"
     if url is None:
@@ -204,7 +189,7 @@ def resolve_agent_server(
 
     # Key: conversation, then sandbox.
     key = key_source = None
-    if conv is not None and present(conv.session_api_key):
+    if conv is not None and bool(present(conv.session_api_key)):
         key, key_source = str(conv.session_api_key), "conversation session_api_key"
     elif present(sandbox.session_api_key):
         key, key_source = str(sandbox.session_api_key), "sandbox session_api_key"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from openhands_api import AuthenticationError, BadRequestError, InvalidArgumentError, NotFoundError, ServerError
+from openhands_api._ids import same_id
 from openhands_api._models import present
 from openhands_api._polling import poll_until
 from openhands_api.v1 import (
@@ -21,7 +22,6 @@ from openhands_api.v1 import (
     OpenHandsV1,
     OpenHandsV1API,
     ResolverError,
-    same_id,
 )
 from openhands_api.v1_counting import FULL_STATE_EVENTS, EventCountError, count_zip_events
 from openhands_api_v1.models import (

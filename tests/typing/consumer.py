@@ -1,0 +1,114 @@
+# pyright: strict
+"""A consumer of openhands_api, as a type-checked codebase would write it (checked, never run).
+
+`tests/test_typing_consumer.py` runs `mypy --strict` (with `--disallow-any-expr`) and pyright on this
+file. Every public name the README shows is imported from the package root and used; `assert_type`
+fails the check when a name or a result reaches the consumer as `Any` or as the wrong type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import assert_type
+
+from openhands_api import (
+    FINISHED_STATUSES,
+    AgentServerClient,
+    APIConnectionError,
+    APITimeoutError,
+    AsyncAgentServerClient,
+    AsyncPager,
+    AuthenticationError,
+    BadRequestError,
+    BashResult,
+    ConfigurationError,
+    ConflictError,
+    EventCount,
+    EventCountError,
+    InvalidArgumentError,
+    NotFoundError,
+    OpenHandsAPI,
+    OpenHandsAPIError,
+    OpenHandsV1,
+    OpenHandsV1API,
+    Pager,
+    RateLimitError,
+    ResolvedAgentServer,
+    ResolverError,
+    Secret,
+    ServerError,
+    StartTaskFailedError,
+    UnexpectedContentError,
+    V0Client,
+    WaitTimeoutError,
+    present,
+)
+from openhands_api_agent.models import ConversationInfo, EventPage
+
+
+def agent_server(url: str) -> None:
+    with AgentServerClient(url, session_key=Secret("k")) as agent:
+        assert_type(agent, AgentServerClient)
+        result = agent.bash("echo hello; exit 3")
+        assert_type(result, BashResult)
+        assert_type(result.exit_code, int | None)
+        assert_type(result.stdout, str)
+        conversations = agent.iter_conversations(max_items=5)
+        assert_type(conversations, Pager[ConversationInfo])
+        for conv in conversations:
+            assert_type(conv, ConversationInfo)
+            assert_type(agent.count_events(conv.id), int)
+        assert_type(agent.search_events("c", limit=5), EventPage)
+        for event in agent.iter_events("c"):
+            raw: Mapping[str, object] | None = event.raw
+            print(event.kind, raw)
+        assert_type(agent.get_conversations(["a"]), list[ConversationInfo | None])
+        assert_type("finished" in FINISHED_STATUSES, bool)
+        try:
+            agent.get_conversation("00000000-0000-4000-8000-000000000000")
+        except NotFoundError as err:
+            assert_type(err.status_code, int)
+
+
+async def agent_server_async(url: str) -> None:
+    async with AsyncAgentServerClient(url) as agent:
+        assert_type(agent, AsyncAgentServerClient)
+        assert_type(await agent.bash("ls"), BashResult)
+        pages = agent.iter_conversations()
+        assert_type(pages, AsyncPager[ConversationInfo])
+        async for conv in agent.iter_conversations():
+            assert_type(conv, ConversationInfo)
+
+
+def app_server_v1() -> None:
+    with OpenHandsV1() as oh:
+        assert_type(oh, OpenHandsV1)
+        resolved = oh.resolve_agent_server("id")
+        assert_type(resolved, ResolvedAgentServer)
+        with resolved.client() as a:
+            assert_type(a, AgentServerClient)
+        count = oh.count_events("id")
+        assert_type(count, EventCount)
+        assert_type(count.count, int)
+    legacy = OpenHandsV1API(api_key="k")
+    assert_type(legacy, OpenHandsV1API)
+
+
+def app_server_v0() -> None:
+    api = OpenHandsAPI()
+    assert_type(api, OpenHandsAPI)
+    client = V0Client()
+    assert_type(client, V0Client)
+
+
+def errors(exc: Exception) -> None:
+    for cls in (ConfigurationError, InvalidArgumentError, APIConnectionError, APITimeoutError, BadRequestError,
+                AuthenticationError, ConflictError, RateLimitError, ServerError, UnexpectedContentError,
+                WaitTimeoutError, StartTaskFailedError, ResolverError, EventCountError):
+        assert issubclass(cls, OpenHandsAPIError)
+    if isinstance(exc, RateLimitError):
+        assert_type(exc.retry_after, float | None)
+    if isinstance(exc, WaitTimeoutError):
+        assert isinstance(exc, TimeoutError)
+    title: str | None = present(ConversationInfo.from_dict({"id": "c"}).title)
+    print(title)

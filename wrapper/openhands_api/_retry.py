@@ -1,0 +1,98 @@
+"""When to repeat a request, and how long to wait first: pure decisions, no I/O.
+
+The transport's loop asks :func:`after_failure` (the exchange broke) or :func:`after_status` (the
+server answered an error status); each returns the typed error and either ``None`` (raise it) or the
+delay before the next attempt. Keeping the policy free of I/O lets the sync and async transports
+share it and lets tests check it with a fixed clock and jitter.
+
+The rules:
+
+* a refused connection (the request never reached the server) and 429 (rejected before any work)
+  are repeated for every method;
+* timeouts, broken connections and 408/5xx are repeated only for calls that are safe to repeat
+  (idempotent methods, or ``retry=True``); a write timeout never, since half a body may have arrived;
+* the server's ``Retry-After`` (``retry-after-ms``, seconds or an HTTP date) is honoured on 429 and
+  503 (and any other retryable status that sends it); one longer than ``MAX_RETRY_AFTER_S`` is not
+  waited for: the error is raised at once. Otherwise the delay is jittered exponential backoff.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from . import _constants as C
+
+
+def backoff_delay(attempt: int, *, rand: Callable[[], float] = random.random) -> float:
+    """Delay before retry number ``attempt`` (0-based): 0.5 s, 1 s, 2 s ... capped, times a jitter in [0.75, 1]."""
+    base = min(C.INITIAL_RETRY_DELAY_S * (2**attempt), C.MAX_RETRY_DELAY_S)
+    return float(base * (0.75 + 0.25 * rand()))
+
+
+def parse_retry_after(headers: httpx.Headers, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> float | None:
+    """Seconds to wait from ``retry-after-ms``, ``retry-after`` (seconds or HTTP date); None if absent or unreadable."""
+    if (ms := headers.get("retry-after-ms")) is not None:
+        try:
+            value = float(ms) / 1000.0
+            if value == value and value != float("inf"):  # not NaN, not infinite
+                return max(0.0, value)
+        except ValueError:
+            pass
+    text = headers.get("retry-after")
+    if text is None:
+        return None
+    try:
+        seconds = float(text)
+        if seconds == seconds and seconds != float("inf"):
+            return max(0.0, seconds)
+        return None
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now()).total_seconds())
+
+
+def is_safe_to_repeat(method: str, retry: bool | None) -> bool:
+    """``retry`` when given, else whether the method is idempotent."""
+    return retry if retry is not None else method.upper() in C.IDEMPOTENT_METHODS
+
+
+def is_repeatable_failure(exc: Exception, safe: bool) -> bool:
+    """Whether repeating a request whose exchange failed with ``exc`` is safe."""
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        return True  # the request never reached the server, whatever the method
+    if isinstance(exc, httpx.WriteTimeout):
+        return False  # half a body may have arrived
+    return safe
+
+
+def after_failure(exc: Exception, safe: bool, attempt: int, max_retries: int,
+                  *, rand: Callable[[], float] = random.random) -> float | None:
+    """Delay before repeating an exchange that failed with ``exc``, or None to raise."""
+    if is_repeatable_failure(exc, safe) and attempt < max_retries:
+        return backoff_delay(attempt, rand=rand)
+    return None
+
+
+def after_status(status: int, headers: httpx.Headers, safe: bool, attempt: int, max_retries: int,
+                 *, rand: Callable[[], float] = random.random) -> float | None:
+    """Delay before repeating a request the server answered with an error ``status``, or None to raise."""
+    if status not in C.RETRYABLE_STATUSES or attempt >= max_retries or not (safe or status == 429):
+        return None
+    server_delay = parse_retry_after(headers)
+    if server_delay is not None:
+        return server_delay if server_delay <= C.MAX_RETRY_AFTER_S else None
+    return backoff_delay(attempt, rand=rand)
+
+
+__all__ = ["after_failure", "after_status", "backoff_delay", "is_repeatable_failure", "is_safe_to_repeat", "parse_retry_after"]
