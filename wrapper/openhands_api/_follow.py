@@ -53,8 +53,8 @@ from ._follow_core import (
     to_event,
 )
 from ._pagination import Pager
+from ._retry import backoff_delay
 from ._settle import DEFAULT_SETTLE_S, FINAL_STATUSES, NEEDS_USER_STATUSES, SettleRule, status_in_event
-from ._transport import backoff_delay
 from ._ws import Socket, SocketClosed, SocketRejected, SocketUnavailable
 
 if TYPE_CHECKING:

@@ -145,12 +145,14 @@ def test_since_an_event_id_delivers_only_what_follows(twin: str, replay: ReplayS
 
 def test_a_status_that_flips_back_to_running_unsettles(twin: str, hello: Transcript) -> None:
     # A stop hook: right after `finished` the conversation runs again, then finishes for good.
+    # Appended after the last listed event, so the socket's order and the listing's stay the same.
     flipped = copy.deepcopy(hello)
-    finished = next(i for i, f in enumerate(flipped.frames) if f.get("value") == "finished")
+    finished = next(f for f in flipped.frames if f.get("value") == "finished")
     running = next(f for f in flipped.frames if f.get("value") == "running")
     again = [{**running, "id": "11111111-1111-4111-8111-111111111111", "timestamp": "2099-01-01T00:00:00.000001"},
-             {**flipped.frames[finished], "id": "22222222-2222-4222-8222-222222222222", "timestamp": "2099-01-01T00:00:00.000002"}]
-    flipped.frames[finished + 1:finished + 1] = again
+             {**finished, "id": "22222222-2222-4222-8222-222222222222", "timestamp": "2099-01-01T00:00:00.000002"}]
+    last = max(i for i, f in enumerate(flipped.frames) if f["id"] == flipped.events[-1]["id"])
+    flipped.frames[last + 1:last + 1] = again
     flipped.events += again
     with ReplayServer(flipped, KEY) as server:
         events, follower = run_follow(twin, server.url, flipped.conversation_id)
