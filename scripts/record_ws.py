@@ -2,6 +2,7 @@
 """Record the agent server's event socket for one conversation, scrubbed, as a replayable transcript.
 
     .venv/bin/python scripts/record_ws.py            # writes tests/contract/agent/ws/hello.jsonl
+    .venv/bin/python scripts/record_ws.py --agent-version 1.34.0 --name hello-1.34   # what V1 sandboxes run
     .venv/bin/python scripts/record_ws.py --check    # only scan the committed transcripts for secrets
 
 vcrpy records HTTP only, so the offline follow() tests replay these files with a small local
@@ -53,6 +54,15 @@ def check(paths: list[Path]) -> list[str]:
     return problems
 
 
+def use_agent_version(version: str | None) -> None:
+    """Point the launcher at another agent-server release (1.34.0 is what V1 sandboxes run)."""
+    import agent_server as launcher
+
+    if version:
+        launcher.AGENT_SERVER_VERSION = version
+        launcher.REQUIREMENTS = [f"{name}=={version}" for name in ("openhands-agent-server", "openhands-sdk", "openhands-tools")]
+
+
 def record(name: str, delay_s: float) -> Path:
     import agent_server as launcher
     from fake_llm import FakeLLM
@@ -100,7 +110,9 @@ def main() -> None:
     parser.add_argument("--check", action="store_true", help="only scan the committed transcripts")
     parser.add_argument("--name", default="hello")
     parser.add_argument("--llm-delay", type=float, default=0.2, help="seconds the fake LLM waits per reply")
+    parser.add_argument("--agent-version", help="agent-server release (default: the launcher's; 1.34.0 = V1 sandboxes)")
     args = parser.parse_args()
+    use_agent_version(args.agent_version)
     if not args.check:
         record(args.name, args.llm_delay)
     problems = check(sorted(OUT_DIR.glob("*.jsonl")))

@@ -91,6 +91,32 @@ def slow_llm() -> Iterator[str]:
         yield llm.base_url
 
 
+@pytest.fixture(scope="module")
+def agent_server_134() -> Iterator[AgentFacts]:
+    """Agent server 1.34.0, the release V1 sandboxes run (first-message auth, no resend_mode)."""
+    import agent_server as launcher
+    from fake_llm import FakeLLM
+
+    saved = launcher.AGENT_SERVER_VERSION, launcher.REQUIREMENTS
+    launcher.AGENT_SERVER_VERSION = "1.34.0"
+    launcher.REQUIREMENTS = [f"{name}==1.34.0" for name in ("openhands-agent-server", "openhands-sdk", "openhands-tools")]
+    try:
+        server = launcher.start()
+    finally:
+        launcher.AGENT_SERVER_VERSION, launcher.REQUIREMENTS = saved
+    try:
+        with FakeLLM() as llm:
+            yield AgentFacts(server.url, server.session_key, str(server.workspace), llm.base_url)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["agent_server", "agent_server_134"], ids=["1.58", "1.34"])
+def any_agent_server(request: pytest.FixtureRequest) -> AgentFacts:
+    facts: AgentFacts = request.getfixturevalue(request.param)
+    return facts
+
+
 def start(agent: Agent, facts: AgentFacts, name: str, llm_base_url: str) -> str:
     conv = agent.start_conversation(
         prompt="say hello", working_dir=f"{facts.workspace}/{name}", llm_model="openai/fake", llm_base_url=llm_base_url,
@@ -103,9 +129,10 @@ def listed(agent: Agent, conversation_id: str) -> list[str]:
     return [str(event.id) for event in agent.iter_events(conversation_id)]
 
 
-def test_follow_from_start_to_settled_equals_the_listing(agent_server: AgentFacts) -> None:
-    with Agent(agent_server.url, agent_server.session_key) as agent:
-        conversation_id = start(agent, agent_server, "follow-live", agent_server.llm_base_url)
+def test_follow_from_start_to_settled_equals_the_listing(any_agent_server: AgentFacts) -> None:
+    facts = any_agent_server
+    with Agent(facts.url, facts.session_key) as agent:
+        conversation_id = start(agent, facts, "follow-live", facts.llm_base_url)
         with Follower(agent, conversation_id, deadline_s=DEADLINE_S) as follower:
             ids = [str(event.id) for event in follower]
         assert follower.settled and follower.status == "finished"
@@ -124,12 +151,12 @@ def test_async_follow_from_start_to_settled_equals_the_listing(agent_server: Age
         assert follower.settled and ids == listed(agent, conversation_id)
 
 
-def test_socket_cut_mid_stream_loses_and_duplicates_nothing(agent_server: AgentFacts, slow_llm: str) -> None:
-    port = int(agent_server.url.rsplit(":", 1)[1])
-    relay = Relay(port)
+def test_socket_cut_mid_stream_loses_and_duplicates_nothing(any_agent_server: AgentFacts, slow_llm: str) -> None:
+    facts = any_agent_server
+    relay = Relay(int(facts.url.rsplit(":", 1)[1]))
     try:
-        with Agent(agent_server.url, agent_server.session_key) as agent:
-            conversation_id = start(agent, agent_server, "follow-cut", slow_llm)
+        with Agent(facts.url, facts.session_key) as agent:
+            conversation_id = start(agent, facts, "follow-cut", slow_llm)
             source = ViaRelay(agent, f"http://127.0.0.1:{relay.port}")
             ids: list[str] = []
             with Follower(source, conversation_id, deadline_s=DEADLINE_S, reconnect_base_s=0.05) as follower:

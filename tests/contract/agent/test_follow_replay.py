@@ -66,9 +66,10 @@ def twin(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def hello() -> Transcript:
-    return Transcript.load("hello")
+@pytest.fixture(params=["hello", "hello-1.34"])
+def hello(request: pytest.FixtureRequest) -> Transcript:
+    """The same conversation recorded from agent server 1.58 and from 1.34 (what V1 sandboxes run)."""
+    return Transcript.load(request.param)
 
 
 @pytest.fixture
@@ -175,3 +176,10 @@ def test_no_key_in_any_log_record(twin: str, hello: Transcript, caplog: pytest.L
     ours = [r.getMessage() for r in caplog.records if not r.name.startswith(SERVER_LOGGER)]
     assert any("X-Session-API-Key" in line for line in ours)  # the header was logged, masked
     assert not any(KEY in line for line in ours)
+
+
+def test_transcripts_hold_no_secret() -> None:
+    import record_ws  # scripts/, on sys.path via tests/conftest.py
+
+    paths = sorted(record_ws.OUT_DIR.glob("*.jsonl"))
+    assert len(paths) >= 2 and record_ws.check(paths) == []
