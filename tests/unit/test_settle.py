@@ -6,7 +6,14 @@ from datetime import datetime
 
 import pytest
 from openhands_api import InvalidArgumentError
-from openhands_api._follow_core import Ledger, auth_frame, events_url, is_transient, parse_frame
+from openhands_api._follow_core import (
+    CATCH_UP_OVERLAP_EVENTS,
+    Ledger,
+    auth_frame,
+    events_url,
+    is_transient,
+    parse_frame,
+)
 from openhands_api._settle import SettleRule, status_in_event
 
 
@@ -85,14 +92,20 @@ def test_frames_and_transient_kinds() -> None:
     assert not is_transient({"kind": "ConversationStateUpdateEvent", "key": "execution_status"})
 
 
-def test_ledger_dedupes_and_moves_the_catch_up_cursor_back_by_the_overlap() -> None:
+def test_ledger_dedupes_and_restarts_catch_up_at_an_event_already_delivered() -> None:
     ledger = Ledger()
-    assert ledger.catch_up_from() is None
+    assert ledger.catch_up_from() == (None, None)
     assert ledger.admit("a", "2026-12-01T10:00:05.000000")
     assert not ledger.admit("a", "2026-12-01T10:00:05.000000")
-    assert ledger.catch_up_from() == "2026-12-01T10:00:04"
-    assert ledger.last_event_id == "a"
-    assert Ledger(since=datetime(2026, 12, 1, 9)).catch_up_from() == "2026-12-01T09:00:00"
+    assert ledger.catch_up_from() == ("a", None) and ledger.last_event_id == "a"
+    for number in range(CATCH_UP_OVERLAP_EVENTS + 5):
+        ledger.admit(f"e{number}", None)
+    assert ledger.catch_up_from() == ("e5", None)  # a bounded overlap, in storage order
+    assert Ledger(since=datetime(2026, 12, 1, 9)).catch_up_from() == (None, "2026-12-01T09:00:00")
+    skipping = Ledger(since="b")
+    assert skipping.catch_up_from() == (None, None)  # from the start, to see every event up to "b"
+    skipping.admit("a", None)
+    assert skipping.catch_up_from() == ("a", None) and skipping.last_event_id is None
 
 
 def test_ledger_since_an_event_id_skips_up_to_it_and_fails_when_absent() -> None:
@@ -105,3 +118,10 @@ def test_ledger_since_an_event_id_skips_up_to_it_and_fails_when_absent() -> None
         missing.check_since_found("conv")
     with pytest.raises(InvalidArgumentError):
         Ledger(since=" ")
+
+
+def test_ledger_since_a_time_drops_older_live_frames() -> None:
+    ledger = Ledger(since=datetime(2026, 12, 1, 10))
+    assert not ledger.admit("old", "2026-12-01T09:59:59.999999")
+    assert ledger.admit("new", "2026-12-01T10:00:00")
+    assert ledger.admit("unreadable", "yesterday")  # delivered rather than lost

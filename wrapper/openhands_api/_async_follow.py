@@ -15,7 +15,8 @@ How no event is lost or delivered twice:
    is kept for reconnections;
 2. wait for the server's first frame (the full-state snapshot it sends to each new subscriber): we
    are subscribed, so every later event reaches the socket;
-3. only then catch up through REST ``events/search`` from the last delivered event (or ``since``);
+3. only then catch up through REST ``events/search``, from a page that starts at an event already
+   delivered (the listing is in storage order, which timestamps are not), or from ``since``;
    frames that arrived meanwhile wait in the socket and are dropped by id when REST had them;
 4. on any disconnect, reconnect with jittered backoff and go to 2. The server's own replay
    (``resend_mode`` on 1.58, ``resend_all`` on older servers) is not used: the REST catch-up is the
@@ -28,7 +29,6 @@ deadline (:class:`WaitTimeoutError`).
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -51,7 +51,7 @@ from ._follow_core import (
     parse_frame,
     to_event,
 )
-from ._pagination import AsyncPager
+from ._pagination import _remember, next_cursor
 from ._retry import backoff_delay
 from ._settle import DEFAULT_SETTLE_S, FINAL_STATUSES, NEEDS_USER_STATUSES, SettleRule, status_in_event
 from ._ws import AsyncSocket, SocketClosed, SocketRejected, SocketUnavailable
@@ -224,10 +224,18 @@ class AsyncFollower:
         self.rule.status_seen(str(conversation.execution_status))
 
     async def _catch_up(self) -> AsyncIterator[Event]:
-        search = functools.partial(self._client.search_events, self.conversation_id)
-        async for event in AsyncPager.over(search, page_size=C.MAX_PAGE_SIZE, timestamp_gte=self._ledger.catch_up_from()):
-            if self._admit(event.raw):
-                yield event
+        page_id, timestamp_gte = self._ledger.catch_up_from()
+        cursors: set[str] = set()
+        while True:
+            page = await self._client.search_events(self.conversation_id, limit=C.MAX_PAGE_SIZE, page_id=page_id,
+                                                    timestamp_gte=timestamp_gte)
+            for event in page.items:
+                if self._admit(event.raw):
+                    yield event
+            next_page = next_cursor(page.next_page_id)
+            if next_page is None:
+                return
+            page_id = _remember(next_page, cursors)  # a repeated cursor raises instead of looping
 
     # --- frames and events ------------------------------------------------------------------------
 

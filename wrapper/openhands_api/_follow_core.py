@@ -12,8 +12,9 @@
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -28,10 +29,11 @@ KEY_HEADER = "X-Session-API-Key"
 # Close codes the agent server uses (openhands/agent_server/sockets.py): no retry can fix these.
 CLOSE_AUTH_FAILED = 4001
 CLOSE_NOT_FOUND = 4004
-# How far back a REST catch-up re-reads before the last delivered event: events are stamped
-# before they are stored, so two writers can store them slightly out of timestamp order. The
-# re-read events are dropped by id.
-CATCH_UP_OVERLAP = timedelta(seconds=1)
+# A REST catch-up restarts at an event already delivered, this many back: the listing is in the
+# order events were stored (``page_id`` = an event id starts there), which is exact where timestamps
+# are not (measured on 1.34: a stats update stamped 0.55 s before the action it follows, and stored
+# after it; with a long command it would be minutes). The re-read events are dropped by id.
+CATCH_UP_OVERLAP_EVENTS = 20
 TRANSIENT_KINDS = frozenset({"StreamingDeltaEvent", "ServerErrorEvent"})
 
 
@@ -71,6 +73,20 @@ def to_event(raw: dict[str, Any]) -> Event:
     return event
 
 
+def _local_naive(moment: datetime) -> datetime:
+    """Event timestamps are naive server-local times; an aware time is compared in this machine's zone."""
+    return moment.astimezone(None).replace(tzinfo=None) if moment.tzinfo is not None else moment
+
+
+def _stamped_before(timestamp: object, since: datetime) -> bool:
+    if not isinstance(timestamp, str):
+        return False
+    try:
+        return _local_naive(datetime.fromisoformat(timestamp)) < since
+    except ValueError:
+        return False  # unreadable: deliver rather than lose
+
+
 class Ledger:
     """What was delivered, and where the next REST catch-up starts.
 
@@ -81,33 +97,38 @@ class Ledger:
     def __init__(self, since: str | datetime | None = None) -> None:
         self.seen: set[str] = set()
         self.last_event_id: str | None = None
-        self._last_timestamp: str | None = None
+        self._recent: deque[str] = deque(maxlen=CATCH_UP_OVERLAP_EVENTS)
         self._since_time = since.isoformat() if isinstance(since, datetime) else None
+        # The first REST catch-up filters by time on the server; live frames are filtered here.
+        self._since_moment = _local_naive(since) if isinstance(since, datetime) else None
         self._skip_until = since if isinstance(since, str) else None
         if self._skip_until is not None and not self._skip_until.strip():
             raise InvalidArgumentError("since is an empty event id", hint="pass an event id, a datetime, or None")
 
-    def catch_up_from(self) -> str | None:
-        """The ``timestamp__gte`` of the next REST catch-up (None: from the start)."""
-        if self._last_timestamp is None:
-            return self._since_time
-        try:
-            return (datetime.fromisoformat(self._last_timestamp) - CATCH_UP_OVERLAP).isoformat()
-        except ValueError:
-            return None  # an unreadable timestamp: re-read everything, dedupe drops the repeats
+    def catch_up_from(self) -> tuple[str | None, str | None]:
+        """Where the next REST catch-up starts: (``page_id``, ``timestamp__gte``).
+
+        Once events were listed: the page of the event ``CATCH_UP_OVERLAP_EVENTS`` back. Before: the
+        ``since`` time, or the start (also for a ``since`` event id: every event up to it must be
+        seen, so that none of them is delivered later from the socket).
+        """
+        if self._recent:
+            return self._recent[0], None
+        return None, self._since_time
 
     def admit(self, event_id: str, timestamp: object) -> bool:
         """True when this event is new and should be delivered; records it either way."""
         if event_id in self.seen:
             return False
         self.seen.add(event_id)
+        self._recent.append(event_id)
         if self._skip_until is not None:
             if event_id == self._skip_until:
                 self._skip_until = None
             return False
+        if self._since_moment is not None and _stamped_before(timestamp, self._since_moment):
+            return False
         self.last_event_id = event_id
-        if isinstance(timestamp, str) and timestamp:
-            self._last_timestamp = timestamp
         return True
 
     def check_since_found(self, conversation_id: str) -> None:

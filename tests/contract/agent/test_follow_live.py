@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from openhands_api import AuthenticationError
 from openhands_api._async_follow import AsyncFollower
 from openhands_api._follow import Follower
 from openhands_api._secret import Secret
@@ -137,6 +138,15 @@ def test_follow_from_start_to_settled_equals_the_listing(any_agent_server: Agent
             ids = [str(event.id) for event in follower]
         assert follower.settled and follower.status == "finished"
         assert ids == listed(agent, conversation_id) and len(ids) >= 11
+
+
+def test_wrong_key_is_refused_in_both_auth_forms(any_agent_server: AgentFacts) -> None:
+    wrong = "wrong-key-0123456789abcdef"
+    with Agent(any_agent_server.url, any_agent_server.session_key) as agent:
+        conversation_id = start(agent, any_agent_server, "follow-wrong-key", any_agent_server.llm_base_url)
+    with Agent(any_agent_server.url, wrong) as agent, pytest.raises(AuthenticationError) as err:
+        list(Follower(agent, conversation_id, deadline_s=DEADLINE_S))
+    assert wrong not in str(err.value)
 
 
 def test_async_follow_from_start_to_settled_equals_the_listing(agent_server: AgentFacts) -> None:
