@@ -136,6 +136,28 @@ def test_an_event_stamped_long_before_it_was_stored_is_not_lost_in_a_gap(twin: s
     assert [e.id for e in events] == listed_ids(late) and follower.reconnects == 1
 
 
+def test_breaking_out_closes_the_socket(twin: str, replay: ReplayServer, hello: Transcript) -> None:
+    taken: list[Any] = []
+
+    async def take_three() -> None:
+        async with AsyncAgent(replay.url, KEY) as agent, AsyncFollower(agent, hello.conversation_id, **FAST) as follower:
+            async for event in follower:
+                taken.append(event)
+                if len(taken) == 3:
+                    break
+
+    if twin == "sync":
+        with Agent(replay.url, KEY) as agent, Follower(agent, hello.conversation_id, **FAST) as follower:
+            for event in follower:
+                taken.append(event)
+                if len(taken) == 3:
+                    break
+    else:
+        asyncio.run(take_three())
+    assert len(taken) == 3
+    assert replay.closed.wait(timeout=60)  # the server saw the client leave
+
+
 def test_server_without_first_message_auth_gets_the_header(twin: str, hello: Transcript) -> None:
     with ReplayServer(hello, KEY, header_only=True, plans=[Plan(send=3, then="drop"), Plan()]) as server:
         events, follower = run_follow(twin, server.url, hello.conversation_id)

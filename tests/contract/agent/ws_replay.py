@@ -76,6 +76,7 @@ class ReplayServer:
     plans: list[Plan] = field(default_factory=lambda: [Plan()])
     header_only: bool = False
     connections: int = 0
+    closed: threading.Event = field(default_factory=threading.Event)  # set when a client left a "stay" socket
     published: set[str] = field(default_factory=set)
     _cursor: int = 1  # frames[0] is the snapshot, sent on every connection
     _server: Server | None = None
@@ -118,6 +119,7 @@ class ReplayServer:
         if plan.then == "stay":
             for _ in ws:  # until the client closes
                 pass
+            self.closed.set()
             return
         if plan.then == "drop":
             ws.socket.shutdown(socket.SHUT_RDWR)
