@@ -37,7 +37,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import _constants as C
-from ._exceptions import APIConnectionError
+from ._exceptions import APIConnectionError, AuthenticationError
 from ._follow_core import (
     CLOSE_AUTH_FAILED,
     CLOSE_NOT_FOUND,
@@ -75,6 +75,8 @@ FIRST_FRAME_TIMEOUT_S = 10.0
 IDLE_CHECK_S = 15.0
 # Consecutive failed connection attempts before giving up with APIConnectionError.
 MAX_CONNECT_FAILURES = 8
+# Consecutive re-resolutions (see ``reresolve``) without a working socket before giving up.
+MAX_RERESOLVES = 3
 
 
 class FollowClient(Protocol):
@@ -98,8 +100,10 @@ class Follower:
 
     ``since``: None (from the first event), an event id (the events after it: resume with a
     previous ``last_event_id``) or a datetime (events stamped at or after it). ``settle_s`` and
-    ``final_statuses``: the settle rule (:mod:`openhands_api._settle`). The other options are for
-    tests and tuning.
+    ``final_statuses``: the settle rule (:mod:`openhands_api._settle`). ``reresolve``: called when
+    the agent server cannot be reached or refuses the key (a V1 sandbox that paused and resumed has
+    a new URL or key); it returns a fresh client and following goes on from the last event, with
+    nothing lost or repeated. The other options are for tests and tuning.
 
     After iteration: ``status`` is the last execution status seen, ``settled`` whether it ended
     because the conversation settled, ``last_event_id`` the cursor to resume from (``since=``),
@@ -119,11 +123,13 @@ class Follower:
         idle_check_s: float = IDLE_CHECK_S,
         first_frame_timeout_s: float = FIRST_FRAME_TIMEOUT_S,
         max_connect_failures: int = MAX_CONNECT_FAILURES,
+        reresolve: Callable[[], FollowClient] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.conversation_id = conversation_id
         self.rule = SettleRule(settle_s=settle_s, final_statuses=final_statuses, clock=clock)
         self.reconnects = 0
+        self.reresolved = 0
         self.settled = False
         self._client = client
         self._ledger = Ledger(since)
@@ -134,6 +140,8 @@ class Follower:
         self._first_frame_timeout_s = first_frame_timeout_s
         self._max_connect_failures = max_connect_failures
         self._clock = clock
+        self._reresolve = reresolve
+        self._reresolves_left = MAX_RERESOLVES
         self._deadline = 0.0
         self._header_auth = False
         self._pending: list[str | bytes] = []
@@ -176,6 +184,7 @@ class Follower:
             try:
                 for event in self._catch_up():
                     yield event
+                self._reresolves_left = MAX_RERESOLVES  # this client works again
                 if first:
                     self._ledger.check_since_found(self.conversation_id)
                     first = False
@@ -191,6 +200,9 @@ class Follower:
                 self._raise_if_fatal(closed)
                 self.reconnects += 1
                 logger.info("event socket of %s closed (%s); reconnecting", self.conversation_id, closed.code)
+            except (APIConnectionError, AuthenticationError):
+                if not self._switch_client():  # REST failed too: a paused sandbox, a new key
+                    raise
             finally:
                 socket.close()
 
@@ -264,7 +276,28 @@ class Follower:
     # --- connecting -------------------------------------------------------------------------------
 
     def _open(self) -> Socket:
-        """A subscribed socket, after as many attempts as the deadline and failure budget allow."""
+        """A subscribed socket; from a re-resolved client when this one cannot give one."""
+        while True:
+            try:
+                return self._open_here()
+            except (APIConnectionError, AuthenticationError):
+                if not self._switch_client():
+                    raise
+
+    def _switch_client(self) -> bool:
+        """Take a fresh client from ``reresolve`` (a resumed sandbox has a new URL or key)."""
+        if self._reresolve is None or self._reresolves_left <= 0:
+            return False
+        self._reresolves_left -= 1
+        self._client = self._reresolve()
+        self._url = events_url(self._client.url, self.conversation_id)
+        self._header_auth = False
+        self.reresolved += 1
+        logger.info("following %s on a re-resolved agent server", self.conversation_id)
+        return True
+
+    def _open_here(self) -> Socket:
+        """A subscribed socket from this client, after as many attempts as the deadline and failure budget allow."""
         failures = 0
         while True:
             try:

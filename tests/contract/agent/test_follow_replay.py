@@ -158,6 +158,36 @@ def test_breaking_out_closes_the_socket(twin: str, replay: ReplayServer, hello: 
     assert replay.closed.wait(timeout=60)  # the server saw the client leave
 
 
+def test_a_new_key_after_resume_is_taken_from_reresolve(twin: str, hello: Transcript) -> None:
+    # A V1 sandbox paused and resumed: the old key is refused (socket and REST); `reresolve` gives
+    # a client with the new one, and following goes on from the last event.
+    new_key = "resumed-key-0123456789abcdef"
+    plans = [Plan(send=4, then="drop", lose=3, new_key=new_key), Plan()]
+    with ReplayServer(hello, KEY, plans=plans) as server:
+        if twin == "sync":
+            with Agent(server.url, KEY) as old, Agent(server.url, new_key) as new:
+                with Follower(old, hello.conversation_id, reresolve=lambda: new, **FAST) as follower:
+                    ids = [event.id for event in follower]
+        else:
+            async def main() -> tuple[list[Any], AsyncFollower]:
+                async with AsyncAgent(server.url, KEY) as old, AsyncAgent(server.url, new_key) as new:
+                    async def reresolve() -> AsyncAgent:
+                        return new
+
+                    async with AsyncFollower(old, hello.conversation_id, reresolve=reresolve, **FAST) as follower:
+                        return [event.id async for event in follower], follower
+
+            ids, follower = asyncio.run(main())
+    assert ids == listed_ids(hello)
+    assert follower.reresolved == 1 and follower.settled
+
+
+def test_without_reresolve_a_refused_key_is_an_authentication_error(twin: str, hello: Transcript) -> None:
+    with ReplayServer(hello, KEY, plans=[Plan(send=4, then="drop", new_key="other-key-0123456789")]) as server, \
+            pytest.raises(AuthenticationError):
+        run_follow(twin, server.url, hello.conversation_id)
+
+
 def test_server_without_first_message_auth_gets_the_header(twin: str, hello: Transcript) -> None:
     with ReplayServer(hello, KEY, header_only=True, plans=[Plan(send=3, then="drop"), Plan()]) as server:
         events, follower = run_follow(twin, server.url, hello.conversation_id)

@@ -67,6 +67,7 @@ class Plan:
     close_code: int = 1011
     lose: int = 0
     rewind: int = 0
+    new_key: str | None = None  # after a drop or close, accept only this key (a resumed sandbox's)
 
 
 @dataclass
@@ -126,6 +127,7 @@ class ReplayServer:
         else:
             ws.close(plan.close_code, "replay plan")
         list(self._take(plan.lose))
+        self.key = plan.new_key or self.key
 
     def _take(self, count: int | None) -> Iterator[dict[str, Any]]:
         end = len(self.transcript.frames) if count is None else min(self._cursor + count, len(self.transcript.frames))
