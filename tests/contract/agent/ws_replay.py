@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from openhands_api._settle import status_in_event
 from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
@@ -77,7 +78,7 @@ class ReplayServer:
     plans: list[Plan] = field(default_factory=lambda: [Plan()])
     header_only: bool = False
     connections: int = 0
-    closed: threading.Event = field(default_factory=threading.Event)  # set when a client left a "stay" socket
+    closed: threading.Event = field(default_factory=threading.Event)  # set when a client left a socket
     published: set[str] = field(default_factory=set)
     _cursor: int = 1  # frames[0] is the snapshot, sent on every connection
     _server: Server | None = None
@@ -100,6 +101,12 @@ class ReplayServer:
     # --- the socket ---------------------------------------------------------------------------------
 
     def _handle(self, ws: ServerConnection) -> None:
+        try:
+            self._play(ws)
+        except ConnectionClosed:  # the client left while frames were still being sent
+            self.closed.set()
+
+    def _play(self, ws: ServerConnection) -> None:
         if not self.header_only and ws.request is not None and ws.request.headers.get("X-Session-API-Key") is None:
             try:
                 auth = json.loads(ws.recv(timeout=10))
