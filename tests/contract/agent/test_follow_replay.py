@@ -207,9 +207,11 @@ def test_unknown_conversation_is_not_found(twin: str, replay: ReplayServer) -> N
         run_follow(twin, replay.url, "00000000-0000-4000-8000-000000000000")
 
 
-def test_since_an_event_id_delivers_only_what_follows(twin: str, replay: ReplayServer, hello: Transcript) -> None:
-    since = hello.events[4]["id"]
-    events, _ = run_follow(twin, replay.url, hello.conversation_id, since=since)
+def test_since_an_event_id_delivers_only_what_follows(twin: str, hello: Transcript) -> None:
+    since = hello.events[4]["id"]  # an event the caller saw earlier: it is listed by now
+    already = next(i for i, f in enumerate(hello.frames) if f["id"] == since)
+    with ReplayServer(hello, KEY, published_before=already) as server:
+        events, _ = run_follow(twin, server.url, hello.conversation_id, since=since)
     assert [e.id for e in events] == listed_ids(hello)[5:]
 
 

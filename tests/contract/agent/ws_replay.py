@@ -77,6 +77,7 @@ class ReplayServer:
     key: str
     plans: list[Plan] = field(default_factory=lambda: [Plan()])
     header_only: bool = False
+    published_before: int = 0  # frames that happened before the test: listed, never sent on a socket
     connections: int = 0
     closed: threading.Event = field(default_factory=threading.Event)  # set when a client left a socket
     published: set[str] = field(default_factory=set)
@@ -89,6 +90,7 @@ class ReplayServer:
         return f"http://127.0.0.1:{self._server.socket.getsockname()[1]}"
 
     def __enter__(self) -> ReplayServer:
+        list(self._take(self.published_before))
         self._server = serve(self._handle, "127.0.0.1", 0, process_request=self._http, max_size=None,
                              logger=logging.getLogger(SERVER_LOGGER))
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
