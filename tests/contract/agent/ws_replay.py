@@ -61,7 +61,7 @@ class Transcript:
 class Plan:
     """One connection: re-send the last ``rewind`` frames, send ``send`` frames (None: all), then
     ``drop`` (cut the TCP link), ``close`` (with ``close_code``) or ``stay`` (idle until the client
-    leaves); after a drop or close, ``lose`` frames are published that no socket receives."""
+    leaves); before a drop or close, ``lose`` frames are published that no socket receives."""
 
     send: int | None = None
     then: Literal["drop", "close", "stay"] = "stay"
@@ -131,12 +131,14 @@ class ReplayServer:
                 pass
             self.closed.set()
             return
+        # Lost frames are published (listed) but never sent, before the link goes: a reconnecting
+        # client must find them through REST, and no other connection can take them meanwhile.
+        list(self._take(plan.lose))
+        self.key = plan.new_key or self.key
         if plan.then == "drop":
             ws.socket.shutdown(socket.SHUT_RDWR)
         else:
             ws.close(plan.close_code, "replay plan")
-        list(self._take(plan.lose))
-        self.key = plan.new_key or self.key
 
     def _take(self, count: int | None) -> Iterator[dict[str, Any]]:
         end = len(self.transcript.frames) if count is None else min(self._cursor + count, len(self.transcript.frames))
