@@ -11,8 +11,11 @@ CONTRACT := tests/contract
 # Which server's contract tests `make record` / `make test-live` run: all, or SERVER=agent|v1|v0.
 SERVER ?=
 CONTRACT_DIRS := $(if $(SERVER),$(CONTRACT)/$(SERVER),$(CONTRACT))
+# The TypeScript client (wrapper/ts): node deps installed from its lockfile by `npm ci`.
+TS := wrapper/ts
+TS_STAMP := $(TS)/node_modules/.installed
 
-.PHONY: help venv unasync generate check-generated test test-unit test-live record demo bench lint typecheck clean
+.PHONY: help venv unasync generate check-generated check-spec test test-ts test-unit record-ts test-live record demo bench lint typecheck clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -27,8 +30,13 @@ $(STAMP): requirements-dev.txt pyproject.toml
 
 venv: $(STAMP) ## create .venv with the pinned dev tools and the package (editable)
 
-generate: $(STAMP) unasync ## regenerate generated/ from specs/ (pinned openapi-python-client + ruff), and the sync twins
+$(TS_STAMP): $(TS)/package.json $(TS)/package-lock.json
+	cd $(TS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(TS_STAMP)
+
+generate: $(STAMP) $(TS_STAMP) unasync ## regenerate generated/ from specs/ (pinned openapi-python-client + ruff; openapi-typescript), and the sync twins
 	$(PY) scripts/generate.py
+	node scripts/generate_ts.mjs
 
 unasync: $(STAMP) ## write the sync twin of every async source module (wrapper/**/_async_*.py -> _*.py)
 	RUFF=$(VENV)/bin/ruff $(PY) scripts/unasync.py
@@ -38,8 +46,15 @@ check-generated: generate ## regenerate (specs -> generated/, async sources -> s
 	git diff --exit-code -- generated/
 	@test -z "$$(git status --porcelain -- generated/)" || { git status --porcelain -- generated/; echo "untracked files in generated/"; exit 1; }
 
-test: $(STAMP) ## offline: unit tests + contract tests replaying cassettes, network blocked
+check-spec: $(STAMP) ## every recorded request/response body validates strictly against its spec (also in make test)
+	$(PY) scripts/check_spec.py
+
+test: $(STAMP) $(TS_STAMP) ## offline: unit tests + contract tests replaying cassettes, network blocked; then the TypeScript tests
 	$(PYTEST) -q --record-mode=none --block-network
+	$(MAKE) --no-print-directory test-ts
+
+test-ts: $(TS_STAMP) ## TypeScript: tsc (strict) + node --test, replaying the same cassettes
+	cd $(TS) && npm test --silent
 
 test-unit: $(STAMP) ## unit tests only
 	$(PYTEST) -q tests/unit
@@ -50,6 +65,10 @@ test-live: $(STAMP) ## contract tests against live local real servers (no casset
 record: $(STAMP) ## re-record cassettes from live local real servers; SERVER=agent|v1|v0
 	$(PYTEST) -q --record-mode=rewrite $(CONTRACT_DIRS)
 	$(PY) scripts/check_cassettes.py
+	$(PY) scripts/check_spec.py
+
+record-ts: $(STAMP) $(TS_STAMP) ## re-record the TypeScript quick-start cassette from a live local V0 server
+	$(PY) scripts/record_ts.py
 
 demo: $(STAMP) ## the main job end to end against real local servers with the fake LLM
 	$(PY) scripts/demo.py
@@ -64,4 +83,4 @@ typecheck: $(STAMP) ## mypy --strict on the wrapper
 	$(PY) -m mypy
 
 clean: ## remove the dev venv (server venvs in .servers/ are kept: they take minutes to build)
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(TS)/node_modules $(TS)/dist

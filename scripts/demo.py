@@ -12,7 +12,10 @@ Only the public API of openhands_api is used. Exit status 0 means every check pa
 from __future__ import annotations
 
 import hashlib
+import os
 import runpy
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -82,12 +85,31 @@ def agent_demo() -> dict[str, object]:
             print(f"    {size} bytes round-tripped, sha256 identical: {same}")
             if not same:
                 raise SystemExit("downloaded file differs from the upload")
+            typescript_step(server.url, server.session_key, conv.id, str(server.workspace))
             agent.delete_conversation(conv.id)
     summary = {"events": total, "kinds": dict(by_kind), "bash_exit": result.exit_code, "file_bytes": size,
                "seconds": round(time.monotonic() - started, 1)}
     step(f"agent server demo OK: {total} events ({', '.join(f'{k} {v}' for k, v in sorted(by_kind.items()))}); "
          f"bash exit {result.exit_code}; {size} bytes round-tripped; {summary['seconds']} s; servers stopped")
     return summary
+
+
+def typescript_step(url: str, key: str, conversation_id: str, workspace: str) -> None:
+    """The TypeScript client (wrapper/ts) against the same live agent server; skipped without node."""
+    ts = HERE.parent / "wrapper" / "ts"
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        step("TypeScript client: skipped (node/npm not found on PATH)")
+        return
+    step("the TypeScript client against the same agent server")
+    if not (ts / "node_modules" / ".installed").exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ts, check=True)
+        (ts / "node_modules" / ".installed").touch()
+    subprocess.run([str(ts / "node_modules" / ".bin" / "tsc"), "-p", "tsconfig.json"], cwd=ts, check=True)
+    # The key goes through the environment, never the command line.
+    env = {**os.environ, "AGENT_SERVER_URL": url, "OH_SESSION_API_KEY": key, "DEMO_CONVERSATION_ID": conversation_id,
+           "DEMO_WORKSPACE": workspace}
+    if subprocess.run(["node", "dist/wrapper/ts/examples/demo.js"], cwd=ts, env=env).returncode != 0:
+        raise SystemExit("the TypeScript client's checks failed")
 
 
 def main() -> None:

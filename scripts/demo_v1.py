@@ -23,8 +23,12 @@ sys.path[:0] = [str(HERE), str(HERE / "servers")]
 from app_server_v1 import OPENHANDS_AI, start_app_server_v1  # noqa: E402  (scripts/servers)
 from openhands_api import OpenHandsAPIError  # noqa: E402
 from openhands_api._models import present  # noqa: E402
-from openhands_api.v1 import OpenHandsV1  # noqa: E402
-from openhands_api.v1_counting import FULL_STATE_EVENTS, RELATION, EventCount  # noqa: E402
+from openhands_api.v1 import (  # noqa: E402
+    FULL_STATE_EVENTS,
+    RELATION,
+    EventCount,
+    OpenHandsV1,
+)
 
 
 def step(message: str) -> None:

@@ -24,6 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_recording.plugin import get_default_cassette_name
+
+from tests.twins import TWINS, both_twins, twin_runner
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -126,6 +129,15 @@ def vcr_config() -> dict[str, Any]:
     }
 
 
+@pytest.fixture
+def default_cassette_name(request: pytest.FixtureRequest) -> str:
+    """The test's name without its sync/async twin id: both twins replay one cassette."""
+    name = request.node.name
+    for kind in TWINS:
+        name = name.replace(f"[{kind}]", "")
+    return get_default_cassette_name(request.cls, name)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``live`` need a real server: skipped when replaying (``make test``)."""
     if is_live(config):
@@ -151,3 +163,6 @@ def _instant_sleep_when_replaying(request: pytest.FixtureRequest, monkeypatch: p
             return None
 
         monkeypatch.setattr(asyncio, "sleep", no_wait)
+
+
+__all__ = ["both_twins", "twin_runner"]  # a fixture, shared by the contract tests' client fixtures

@@ -17,7 +17,10 @@ from openhands_api import (
     APIConnectionError,
     APITimeoutError,
     AsyncAgentServerClient,
+    AsyncOpenHandsV1,
     AsyncPager,
+    AsyncResolvedAgentServer,
+    AsyncV0Client,
     AuthenticationError,
     BadRequestError,
     BashResult,
@@ -37,13 +40,16 @@ from openhands_api import (
     ResolverError,
     Secret,
     ServerError,
+    StartedConversation,
     StartTaskFailedError,
     UnexpectedContentError,
     V0Client,
     WaitTimeoutError,
     present,
 )
+from openhands_api.v0 import PollResult
 from openhands_api_agent.models import ConversationInfo, EventPage
+from openhands_api_v1.models import AppConversationPage, UserInfo
 
 
 def agent_server(url: str) -> None:
@@ -92,6 +98,8 @@ def app_server_v1() -> None:
         assert_type(count.count, int)
     legacy = OpenHandsV1API(api_key="k")
     assert_type(legacy, OpenHandsV1API)
+    assert_type(legacy.users_me().model, UserInfo)  # the seed's dict, with the typed model
+    assert_type(legacy.app_conversations_search(limit=5).model, AppConversationPage)
 
 
 def app_server_v0() -> None:
@@ -99,6 +107,25 @@ def app_server_v0() -> None:
     assert_type(api, OpenHandsAPI)
     client = V0Client()
     assert_type(client, V0Client)
+    final = api.poll_until_terminal(api.create_conversation(initial_user_msg="hi").conversation_id)
+    assert_type(final, PollResult)
+    assert_type(final.status, str)
+
+
+async def app_servers_async() -> None:
+    async with AsyncOpenHandsV1() as oh:
+        assert_type(oh, AsyncOpenHandsV1)
+        started = await oh.start_conversation_and_wait("say hello")
+        assert_type(started, StartedConversation)
+        resolved = await oh.resolve_agent_server(started.conversation_id)
+        assert_type(resolved, AsyncResolvedAgentServer)
+        async with resolved.client() as a:
+            assert_type(a, AsyncAgentServerClient)
+        assert_type(await oh.count_events("id"), EventCount)
+    async with AsyncV0Client() as api:
+        assert_type(api, AsyncV0Client)
+        conv = await api.create_conversation(initial_user_msg="hi")
+        assert_type(await api.poll_until_terminal(conv.conversation_id), PollResult)
 
 
 def errors(exc: Exception) -> None:

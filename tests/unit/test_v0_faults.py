@@ -18,8 +18,16 @@ from openhands_api import (
     UnexpectedContentError,
     V0Client,
 )
-from openhands_api import v0 as v0_module
-from openhands_api.v0 import ConversationNotRunningError, CreatedConversation, InvalidCursorError
+from openhands_api.v0 import (
+    AsyncV0Client,
+    ConversationNotRunningError,
+    CreatedConversation,
+    InvalidCursorError,
+)
+
+from tests.twins import Twin, sleeper
+
+pytestmark = pytest.mark.usefixtures("both_twins")  # every test runs on the sync client and on the async one
 
 CID = "b" * 32
 LOCAL = "http://127.0.0.1:3000"
@@ -41,7 +49,8 @@ def client(respond: Callable[[httpx.Request], httpx.Response], **kwargs: object)
     recorder = Recorder(respond)
     kwargs.setdefault("api_key", "unit-test-key")
     kwargs.setdefault("base_url", LOCAL)
-    api = V0Client(http_transport=httpx.MockTransport(recorder), sleep=lambda _s: None, **kwargs)  # type: ignore[arg-type]
+    api: V0Client = Twin.build(V0Client, AsyncV0Client, http_transport=httpx.MockTransport(recorder),
+                               sleep=sleeper(Twin.kind), **kwargs)
     return api, recorder
 
 
@@ -114,7 +123,8 @@ def test_unknown_id_null_body_is_not_found() -> None:
     ],
 )
 def test_wrong_bodies_and_statuses_raise_typed_errors(response: httpx.Response, error: type[Exception]) -> None:
-    api, _ = client(lambda _r: response)
+    # A fresh copy per request: a client binds the response it receives to its own stream type.
+    api, _ = client(lambda _r: httpx.Response(response.status_code, headers=response.headers, content=response.content))
     with pytest.raises(error):
         api.get_conversation(CID)
 
@@ -207,7 +217,7 @@ def test_a_crash_response_makes_the_next_request_use_a_fresh_connection(monkeypa
         def close(self) -> None:
             self.closed = True
 
-    monkeypatch.setattr(v0_module.httpx, "HTTPTransport", FakePool)
+    monkeypatch.setattr(httpx, "HTTPTransport", FakePool)
     api = V0Client(api_key="unit-test-key", base_url=LOCAL, sleep=lambda _s: None, max_retries=0)
     with pytest.raises(InvalidCursorError):
         api.list_conversations(page_id="garbage")
@@ -215,3 +225,10 @@ def test_a_crash_response_makes_the_next_request_use_a_fresh_connection(monkeypa
     assert len(pools) == 2 and pools[0].closed and pools[1].answers == 1
     api.list_conversations()
     assert len(pools) == 2  # a normal answer keeps the pool
+
+
+def test_a_value_the_request_model_refuses_is_invalid_argument_and_nothing_is_sent() -> None:
+    api, recorder = client(lambda _r: httpx.Response(200, json={"status": "ok", "conversation_id": CID}))
+    with pytest.raises(InvalidArgumentError, match="git_provider"):
+        api.create_conversation("hi", git_provider="no-such-forge")
+    assert recorder.requests == []

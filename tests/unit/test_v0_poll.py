@@ -14,8 +14,12 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from openhands_api import NotFoundError, WaitTimeoutError
-from openhands_api.v0 import PollProgress, PollResult, V0Client, agent_state_of
+from openhands_api.v0 import AsyncV0Client, PollProgress, PollResult, V0Client, agent_state_of
 from openhands_api_v0.models import ActionEvent, ObservationEvent, OtherEvent
+
+from tests.twins import Twin, sleeper
+
+pytestmark = pytest.mark.usefixtures("both_twins")  # every test runs on the sync client and on the async one
 
 CID = "a" * 32
 BASE = "http://127.0.0.1:3000"
@@ -85,8 +89,10 @@ class ScriptedServer:
 
 
 def make(handler: Callable[[httpx.Request], httpx.Response], clock: FakeClock) -> V0Client:
-    return V0Client(api_key="unit-test-key", base_url=BASE, http_transport=httpx.MockTransport(handler),
-                    sleep=clock.sleep, clock=clock)
+    client: V0Client = Twin.build(V0Client, AsyncV0Client, api_key="unit-test-key", base_url=BASE,
+                                  http_transport=httpx.MockTransport(handler), sleep=sleeper(Twin.kind, clock.sleep),
+                                  clock=clock)
+    return client
 
 
 def test_ends_on_agent_state_while_status_stays_running() -> None:

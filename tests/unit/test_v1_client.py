@@ -8,7 +8,7 @@ records the waits instead of sleeping.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -19,12 +19,17 @@ from openhands_api import (
     AuthenticationError,
     InvalidArgumentError,
     NotFoundError,
+    OpenHandsV1API,
     RateLimitError,
     ServerError,
     UnexpectedContentError,
     WaitTimeoutError,
 )
-from openhands_api.v1 import OpenHandsV1, OpenHandsV1API, StartTaskFailedError, StartTaskTimeout
+from openhands_api.v1 import AsyncOpenHandsV1, OpenHandsV1, StartTaskFailedError, StartTaskTimeout
+
+from tests.twins import Twin, sleeper
+
+pytestmark = pytest.mark.usefixtures("both_twins")  # every test runs on the sync client and on the async one
 
 TASK = "7a5c0000000040008000000000000001"
 CONV = "c0ffee00c0ffee00c0ffee00c0ffee00"
@@ -39,8 +44,9 @@ def task(status: str, **extra: Any) -> dict[str, Any]:
 
 def make(handler: Handler, base_url: str = "http://127.0.0.1:3000", **kwargs: Any) -> tuple[OpenHandsV1, list[float]]:
     waits: list[float] = []
-    client = OpenHandsV1(base_url, api_key="the-app-key", http_transport=httpx.MockTransport(handler),
-                         sleep=waits.append, **kwargs)
+    client: OpenHandsV1 = Twin.build(OpenHandsV1, AsyncOpenHandsV1, base_url, api_key="the-app-key",
+                                     http_transport=httpx.MockTransport(handler), sleep=sleeper(Twin.kind, waits.append),
+                                     **kwargs)
     return client, waits
 
 
@@ -196,9 +202,15 @@ def test_wait_until_finished_stops_on_a_paused_sandbox_instead_of_waiting_foreve
     assert paused.value.step == "sandbox" and len(seen) == 1
 
 
-def _chunked(body: bytes, size: int) -> Iterator[bytes]:
-    for i in range(0, len(body), size):
-        yield body[i:i + size]
+def _chunked(body: bytes, size: int) -> Iterator[bytes] | AsyncIterator[bytes]:
+    """The body in chunks, as the current twin's client reads a streamed body."""
+    chunks = [body[i:i + size] for i in range(0, len(body), size)]
+
+    async def async_chunks() -> AsyncIterator[bytes]:
+        for chunk in chunks:
+            yield chunk
+
+    return iter(chunks) if Twin.kind == "sync" else async_chunks()
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 4096])
@@ -222,6 +234,13 @@ def test_stream_start_ending_in_error_yields_it_then_raises() -> None:
         for snapshot in client.stream_start_conversation("hi"):
             seen.append(str(snapshot.status))
     assert seen == ["WORKING", "ERROR"]
+
+
+def test_stream_start_element_of_another_shape_is_unexpected_content() -> None:
+    client, _ = make(lambda r: httpx.Response(200, content=b'[{"status": "WORKING"}, 3]'))
+    with pytest.raises(UnexpectedContentError) as wrong:
+        list(client.stream_start_conversation("hi"))
+    assert wrong.value.raw == {"status": "WORKING"}
 
 
 def test_stream_start_html_is_unexpected_content() -> None:
@@ -335,8 +354,10 @@ def test_facade_keeps_the_seed_signatures_and_returns_typed_objects() -> None:
         return httpx.Response(404, json={"detail": "Not Found"})
 
     api = OpenHandsV1API("the-app-key", "http://127.0.0.1:3000", http_transport=httpx.MockTransport(handler))
-    assert api.users_me().raw == {"id": None, "email": None}
-    assert api.app_conversations_search(limit=500).items == []
+    me = api.users_me()
+    assert me == {"id": None, "email": None} and me.raw == me and json.dumps(me) == '{"id": null, "email": null}'
+    page = api.app_conversations_search(limit=500)
+    assert page["items"] == [] and page.model.items == [] and page.get("next_page_id") is None
     assert api.app_conversation_get(CONV) is None
     assert api.app_conversations_get_batch(ids=[]) == []
     assert api.base_url == "http://127.0.0.1:3000" and api.api_v1_url == "http://127.0.0.1:3000/api/v1"
@@ -380,7 +401,7 @@ def test_discovery_from_the_environment_reaches_the_client(monkeypatch: pytest.M
     monkeypatch.setenv("OPENHANDS_APP_BASE", "https://oh.example.com/")  # the seed script's variable
     monkeypatch.setenv("OH_API_KEY", "env-key")
     handler, seen = sequence(httpx.Response(200, json=1))
-    client = OpenHandsV1(http_transport=httpx.MockTransport(handler))
+    client: OpenHandsV1 = Twin.build(OpenHandsV1, AsyncOpenHandsV1, http_transport=httpx.MockTransport(handler))
     assert client.base_url == "https://oh.example.com"
     assert client.credentials.key_source == "environment OH_API_KEY"
     client.count_conversations()
@@ -394,3 +415,13 @@ def test_discovery_from_the_environment_reaches_the_client(monkeypatch: pytest.M
         OpenHandsV1()
     for place in ("OPENHANDS_API_KEY", "OPENHANDS_CLOUD_API_KEY", "OH_API_KEY", "api_key.txt"):
         assert place in str(nothing.value)
+
+
+def test_a_value_the_request_model_refuses_is_invalid_argument_and_nothing_is_sent() -> None:
+    handler, seen = sequence(httpx.Response(200, json=task("WORKING")))
+    client, _ = make(handler)
+    with pytest.raises(InvalidArgumentError, match="agent_type"):
+        client.start_conversation("hi", agent_type="no-such-agent")
+    with pytest.raises(InvalidArgumentError, match="git_provider"):
+        client.start_conversation("hi", git_provider="no-such-forge")
+    assert seen == []

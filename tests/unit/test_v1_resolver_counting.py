@@ -8,6 +8,7 @@ sandbox's agent server is never called and that an unknown id never reaches a co
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import zipfile
@@ -18,9 +19,17 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from openhands_api import InvalidArgumentError, NotFoundError
-from openhands_api.v1 import OpenHandsV1
-from openhands_api.v1_counting import RELATION, EventCountError, count_zip_events
-from openhands_api.v1_resolver import ResolverError, agent_base_from_conversation_url
+from openhands_api.v1 import (
+    RELATION,
+    AsyncOpenHandsV1,
+    EventCountError,
+    OpenHandsV1,
+    ResolverError,
+    agent_base_from_conversation_url,
+    count_zip_events,
+)
+
+from tests.twins import TWINS, twin
 
 APP = "http://app.test"
 AGENT = "http://agent.test:8001"
@@ -118,13 +127,30 @@ class FakeV1:
             return httpx.Response(200, content=_zip(self.zip_events), headers={"content-type": "application/zip"})
         return httpx.Response(404, json={"detail": "Not Found"})
 
+    kind: str = "sync"
+    runner: asyncio.Runner | None = None
+
     def client(self) -> OpenHandsV1:
+        """The sync client, or the async one behind tests/twins.py (see ``_both_twins``)."""
         transport = httpx.MockTransport(self.handler)
-        return OpenHandsV1(APP, api_key="app-key", max_retries=0, http_transport=transport,
-                           agent_http_transport=transport, sleep=lambda _s: None)
+        client: OpenHandsV1 = twin(self.kind, OpenHandsV1, AsyncOpenHandsV1, self.runner, APP, api_key="app-key",
+                                   max_retries=0, http_transport=transport, agent_http_transport=transport,
+                                   sleep=_no_sleep if self.kind == "async" else lambda _s: None)
+        return client
 
     def paths(self, host: str | None = None) -> list[str]:
         return [r.url.path for r in self.requests if host is None or r.url.host == host]
+
+
+async def _no_sleep(_s: float) -> None:
+    return None
+
+
+@pytest.fixture(autouse=True, params=TWINS)
+def _both_twins(request: pytest.FixtureRequest, twin_runner: asyncio.Runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test here runs against the sync client and against the async one."""
+    monkeypatch.setattr(FakeV1, "kind", request.param)
+    monkeypatch.setattr(FakeV1, "runner", twin_runner)
 
 
 # --- counting -----------------------------------------------------------------------------------

@@ -34,13 +34,16 @@ _EXPORTS: dict[str, str] = {
     "FINISHED_STATUSES": ".agent",
     "NEEDS_USER_STATUSES": ".agent",
     "OpenHandsV1": ".v1",
+    "AsyncOpenHandsV1": ".v1",
     "StartedConversation": ".v1",
     "ResolvedAgentServer": ".v1",
+    "AsyncResolvedAgentServer": ".v1",
     "EventCount": ".v1",
     "V0Client": ".v0",
+    "AsyncV0Client": ".v0",
     # the seed scripts' facades
-    "OpenHandsV1API": ".v1",
-    "OpenHandsAPI": ".v0",
+    "OpenHandsV1API": ".compat",
+    "OpenHandsAPI": ".compat",
     # keys
     "Secret": "._secret",
     "SessionKeyAuth": "._auth",
@@ -108,11 +111,14 @@ if TYPE_CHECKING:
     from .agent import AgentServerClient as AgentServerClient
     from .agent import AsyncAgentServerClient as AsyncAgentServerClient
     from .agent import BashResult as BashResult
-    from .v0 import OpenHandsAPI as OpenHandsAPI
+    from .compat import OpenHandsAPI as OpenHandsAPI
+    from .compat import OpenHandsV1API as OpenHandsV1API
+    from .v0 import AsyncV0Client as AsyncV0Client
     from .v0 import V0Client as V0Client
+    from .v1 import AsyncOpenHandsV1 as AsyncOpenHandsV1
+    from .v1 import AsyncResolvedAgentServer as AsyncResolvedAgentServer
     from .v1 import EventCount as EventCount
     from .v1 import OpenHandsV1 as OpenHandsV1
-    from .v1 import OpenHandsV1API as OpenHandsV1API
     from .v1 import ResolvedAgentServer as ResolvedAgentServer
     from .v1 import StartedConversation as StartedConversation
 
@@ -139,7 +145,10 @@ __all__ = [
     "AgentServerClient",
     "AppCredentials",
     "AsyncAgentServerClient",
+    "AsyncOpenHandsV1",
     "AsyncPager",
+    "AsyncResolvedAgentServer",
+    "AsyncV0Client",
     "AuthenticationError",
     "BadRequestError",
     "BashResult",

@@ -47,3 +47,52 @@ AGENT_BASH_DEFAULT_TIMEOUT_S = 300
 FINISHED_STATUSES = frozenset({"finished", "error", "stuck"})
 #: ... and these wait for the user (a message, a confirmation): waits stop on them too by default.
 NEEDS_USER_STATUSES = frozenset({"paused", "waiting_for_confirmation"})
+
+# --- V1 app server ------------------------------------------------------------------------------------
+
+#: Start-task statuses in the order a start goes through them (READY and ERROR end it).
+V1_START_TASK_ACTIVE_STATUSES = (
+    "WORKING",
+    "WAITING_FOR_SANDBOX",
+    "PREPARING_REPOSITORY",
+    "RUNNING_SETUP_SCRIPT",
+    "SETTING_UP_GIT_HOOKS",
+    "SETTING_UP_SKILLS",
+    "STARTING_CONVERSATION",
+)
+V1_START_TASK_DONE_STATUSES = frozenset({"READY", "ERROR"})
+#: Sandbox statuses whose agent server is gone for good.
+V1_GONE_SANDBOX_STATUSES = frozenset({"MISSING", "ERROR"})
+
+# Polling a start task (and a conversation until it finishes): about 2 s growing to 10 s (a sandbox
+# takes 15-25 s to boot locally, longer on Cloud), and polite to the 10 requests/s limit.
+V1_START_POLL_INITIAL_S = 2.0
+V1_START_POLL_MAX_S = 10.0
+V1_START_POLL_FACTOR = 1.5
+V1_START_TIMEOUT_S = 600.0
+# Waiting for a resumed sandbox: 1 s growing to 5 s, for at most 2 minutes.
+V1_SANDBOX_POLL_INITIAL_S = 1.0
+V1_SANDBOX_POLL_MAX_S = 5.0
+V1_SANDBOX_WAIT_TIMEOUT_S = 120.0
+
+# The V1 seed script's defaults (OpenHandsV1API).
+V1_SEED_LIST_LIMIT = 20
+V1_SEED_EVENTS_LIMIT = 50
+V1_SEED_BASH_TIMEOUT_S = 30
+V1_SEED_MIN_POLL_INTERVAL_S = 0.25
+
+# --- V0 app server ------------------------------------------------------------------------------------
+
+#: ``status`` values after which a conversation does not run by itself (hosted deployments).
+V0_TERMINAL_STATUSES = frozenset({"STOPPED", "ERROR", "ARCHIVED"})
+#: ``agent_state`` values (last ``agent_state_changed`` event) after which the agent waits or is done.
+V0_TERMINAL_AGENT_STATES = frozenset({"finished", "awaiting_user_input", "error", "stopped", "rejected"})
+# The seed's default waits.
+V0_POLL_TIMEOUT_S = 20 * 60
+V0_POLL_INTERVAL_S = 30.0
+# The first poll is immediate; the next one this many seconds later, then x1.5 up to ``poll_interval_s``.
+# A local run ends in ~1 s, a Cloud run in minutes: a fixed 30 s interval would make short runs look slow.
+V0_FIRST_POLL_INTERVAL_S = 1.0
+V0_LIST_LIMIT = 20
+V0_EVENTS_LIMIT = 20
+V0_TITLE_MAX_CHARS = 200

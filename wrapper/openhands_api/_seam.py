@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import ModuleType
 from typing import Any, TypeVar
 
 import httpx
 
-from ._exceptions import OpenHandsAPIError, UnexpectedContentError
+from ._exceptions import InvalidArgumentError, OpenHandsAPIError, UnexpectedContentError
 from ._ids import path_segment
 
 T = TypeVar("T")
@@ -65,6 +67,20 @@ def prepare(endpoint: ModuleType, kwargs: dict[str, Any], timeout: float | httpx
     if timeout is not None:
         request_kwargs["timeout"] = timeout
     return method, url, request_kwargs
+
+
+@contextmanager
+def building_request() -> Iterator[None]:
+    """Around the building of a request body (also a decorator): a value the generated request model
+    refuses (its package's ``InvalidFieldError``: enum, pattern, range, unknown key of a closed
+    object, as strict as the server) becomes :class:`InvalidArgumentError` naming the field, before
+    anything is sent. Each generated package has its own class, hence the test by name."""
+    try:
+        yield
+    except ValueError as exc:
+        if type(exc).__name__ == "InvalidFieldError":
+            raise InvalidArgumentError(f"invalid request field {exc}", hint="fix the argument; nothing was sent") from exc
+        raise
 
 
 def looks_like_html(response: httpx.Response) -> bool:
@@ -197,4 +213,4 @@ def _safe_json(response: httpx.Response) -> Any:
         return response.text[:500]
 
 
-__all__ = ["check_json", "expect", "expect_any", "expect_batch", "looks_like_html", "parse", "prepare"]
+__all__ = ["building_request", "check_json", "expect", "expect_any", "expect_batch", "looks_like_html", "parse", "prepare"]

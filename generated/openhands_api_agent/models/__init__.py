@@ -33,12 +33,15 @@ if TYPE_CHECKING:
     from .http_validation_error import HTTPValidationError
     from .llm_config import LLMConfig
     from .llm_message import LLMMessage
+    from .llm_message_role import LLMMessageRole
     from .message_event import MessageEvent
     from .observation_event import ObservationEvent
     from .observation_payload import ObservationPayload
     from .pause_event import PauseEvent
+    from .security_risk import SecurityRisk
     from .send_message_request import SendMessageRequest
     from .server_info import ServerInfo
+    from .server_info_conversation_runtime import ServerInfoConversationRuntime
     from .start_conversation_request import StartConversationRequest
     from .start_conversation_request_tags import StartConversationRequestTags
     from .status_message import StatusMessage
@@ -51,6 +54,7 @@ if TYPE_CHECKING:
     from .upload_file_body import UploadFileBody
     from .upload_result import UploadResult
     from .validation_error_item import ValidationErrorItem
+    from .workspace import Workspace
     from .workspace_spec import WorkspaceSpec
 
 _MODULE_OF: dict[str, str] = {
@@ -79,12 +83,15 @@ _MODULE_OF: dict[str, str] = {
     "HTTPValidationError": ".http_validation_error",
     "LLMConfig": ".llm_config",
     "LLMMessage": ".llm_message",
+    "LLMMessageRole": ".llm_message_role",
     "MessageEvent": ".message_event",
     "ObservationEvent": ".observation_event",
     "ObservationPayload": ".observation_payload",
     "PauseEvent": ".pause_event",
+    "SecurityRisk": ".security_risk",
     "SendMessageRequest": ".send_message_request",
     "ServerInfo": ".server_info",
+    "ServerInfoConversationRuntime": ".server_info_conversation_runtime",
     "StartConversationRequest": ".start_conversation_request",
     "StartConversationRequestTags": ".start_conversation_request_tags",
     "StatusMessage": ".status_message",
@@ -97,6 +104,7 @@ _MODULE_OF: dict[str, str] = {
     "UploadFileBody": ".upload_file_body",
     "UploadResult": ".upload_result",
     "ValidationErrorItem": ".validation_error_item",
+    "Workspace": ".workspace",
     "WorkspaceSpec": ".workspace_spec",
 }
 
@@ -142,12 +150,15 @@ __all__ = (
     "HTTPValidationError",
     "LLMConfig",
     "LLMMessage",
+    "LLMMessageRole",
     "MessageEvent",
     "ObservationEvent",
     "ObservationPayload",
     "PauseEvent",
+    "SecurityRisk",
     "SendMessageRequest",
     "ServerInfo",
+    "ServerInfoConversationRuntime",
     "StartConversationRequest",
     "StartConversationRequestTags",
     "StatusMessage",
@@ -160,5 +171,6 @@ __all__ = (
     "UploadFileBody",
     "UploadResult",
     "ValidationErrorItem",
+    "Workspace",
     "WorkspaceSpec",
 )

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import (
     TYPE_CHECKING,
     Any,
+    ClassVar,
     Literal,
     Self,
     TypeVar,
@@ -15,7 +16,9 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.event_source import EventSource, check_event_source
+from ..models.security_risk import SecurityRisk, check_security_risk
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 if TYPE_CHECKING:
     from ..models.action_payload import ActionPayload
@@ -35,8 +38,8 @@ class ActionEvent:
         tool_name (str | Unset):
         tool_call_id (str | Unset):
         summary (None | str | Unset):
-        security_risk (str | Unset):
-        action (ActionPayload | Unset): A tool's action; `kind` names its class (TerminalAction, FinishAction, ...)
+        security_risk (SecurityRisk | Unset):
+        action (ActionPayload | None | Unset):
     """
 
     kind: Literal["ActionEvent"]
@@ -46,8 +49,8 @@ class ActionEvent:
     tool_name: str | Unset = UNSET
     tool_call_id: str | Unset = UNSET
     summary: None | str | Unset = UNSET
-    security_risk: str | Unset = UNSET
-    action: ActionPayload | Unset = UNSET
+    security_risk: SecurityRisk | Unset = UNSET
+    action: ActionPayload | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
@@ -59,7 +62,30 @@ class ActionEvent:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
 
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "kind",
+                "id",
+                "timestamp",
+                "source",
+                "tool_name",
+                "tool_call_id",
+                "summary",
+                "security_risk",
+                "action",
+            ),
+            self.SECRET_FIELDS,
+        )
+
     def to_dict(self) -> dict[str, Any]:
+        from ..models.action_payload import ActionPayload
+
         kind = self.kind
 
         id = self.id
@@ -80,11 +106,17 @@ class ActionEvent:
         else:
             summary = self.summary
 
-        security_risk = self.security_risk
+        security_risk: str | Unset = UNSET
+        if not isinstance(self.security_risk, Unset):
+            security_risk = self.security_risk
 
-        action: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.action, Unset):
+        action: dict[str, Any] | None | Unset
+        if isinstance(self.action, Unset):
+            action = UNSET
+        elif isinstance(self.action, ActionPayload):
             action = self.action.to_dict()
+        else:
+            action = self.action
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -144,14 +176,29 @@ class ActionEvent:
 
         summary = _parse_summary(d.pop("summary", UNSET))
 
-        security_risk = d.pop("security_risk", UNSET)
-
-        _action = d.pop("action", UNSET)
-        action: ActionPayload | Unset
-        if isinstance(_action, Unset):
-            action = UNSET
+        _security_risk = d.pop("security_risk", UNSET)
+        security_risk: SecurityRisk | Unset
+        if isinstance(_security_risk, Unset):
+            security_risk = UNSET
         else:
-            action = ActionPayload.from_dict(_action)
+            security_risk = check_security_risk(_security_risk)
+
+        def _parse_action(data: object) -> ActionPayload | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                action_type_0 = ActionPayload.from_dict(data)
+
+                return action_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(ActionPayload | None | Unset, data)
+
+        action = _parse_action(d.pop("action", UNSET))
 
         action_event = cls(
             kind=kind,

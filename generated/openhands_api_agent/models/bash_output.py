@@ -2,12 +2,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import (
+    Any,
+    ClassVar,
+    Literal,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 T = TypeVar("T", bound="BashOutput")
 
@@ -16,7 +24,7 @@ T = TypeVar("T", bound="BashOutput")
 class BashOutput:
     """
     Attributes:
-        kind (str):
+        kind (Literal['BashOutput']):
         command_id (str):
         id (str | Unset):
         timestamp (str | Unset):
@@ -26,7 +34,7 @@ class BashOutput:
         stderr (None | str | Unset):
     """
 
-    kind: str
+    kind: Literal["BashOutput"]
     command_id: str
     id: str | Unset = UNSET
     timestamp: str | Unset = UNSET
@@ -44,6 +52,26 @@ class BashOutput:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "kind",
+                "command_id",
+                "id",
+                "timestamp",
+                "order",
+                "exit_code",
+                "stdout",
+                "stderr",
+            ),
+            self.SECRET_FIELDS,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         kind = self.kind
@@ -100,7 +128,9 @@ class BashOutput:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        kind = d.pop("kind")
+        kind = cast(Literal["BashOutput"], d.pop("kind"))
+        if kind != "BashOutput":
+            raise ValueError(f"kind must match const 'BashOutput', got '{kind}'")
 
         command_id = d.pop("command_id")
 

@@ -3,7 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +20,7 @@ from ..models.conversation_execution_status import (
     check_conversation_execution_status,
 )
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 if TYPE_CHECKING:
     from ..models.conversation_info_agent import ConversationInfoAgent
@@ -22,7 +30,7 @@ if TYPE_CHECKING:
     )
     from ..models.conversation_info_stats import ConversationInfoStats
     from ..models.conversation_info_tags import ConversationInfoTags
-    from ..models.workspace_spec import WorkspaceSpec
+    from ..models.workspace import Workspace
 
 
 T = TypeVar("T", bound="ConversationInfo")
@@ -35,7 +43,7 @@ class ConversationInfo:
         id (str):
         execution_status (ConversationExecutionStatus):
         title (None | str | Unset):
-        workspace (WorkspaceSpec | Unset):
+        workspace (Workspace | Unset): A conversation's workspace as the server reports it
         persistence_dir (None | str | Unset):
         max_iterations (int | Unset):
         created_at (datetime.datetime | Unset):
@@ -54,7 +62,7 @@ class ConversationInfo:
     id: str
     execution_status: ConversationExecutionStatus
     title: None | str | Unset = UNSET
-    workspace: WorkspaceSpec | Unset = UNSET
+    workspace: Workspace | Unset = UNSET
     persistence_dir: None | str | Unset = UNSET
     max_iterations: int | Unset = UNSET
     created_at: datetime.datetime | Unset = UNSET
@@ -78,6 +86,35 @@ class ConversationInfo:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "id",
+                "execution_status",
+                "title",
+                "workspace",
+                "persistence_dir",
+                "max_iterations",
+                "created_at",
+                "updated_at",
+                "last_user_message_id",
+                "leaf_event_id",
+                "parent_conversation_id",
+                "sub_conversation_ids",
+                "tags",
+                "agent",
+                "stats",
+                "metrics",
+                "runtime_info",
+            ),
+            self.SECRET_FIELDS,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.conversation_info_metrics_type_0 import (
@@ -219,7 +256,7 @@ class ConversationInfo:
         )
         from ..models.conversation_info_stats import ConversationInfoStats
         from ..models.conversation_info_tags import ConversationInfoTags
-        from ..models.workspace_spec import WorkspaceSpec
+        from ..models.workspace import Workspace
 
         d = dict(src_dict)
         id = d.pop("id")
@@ -238,11 +275,11 @@ class ConversationInfo:
         title = _parse_title(d.pop("title", UNSET))
 
         _workspace = d.pop("workspace", UNSET)
-        workspace: WorkspaceSpec | Unset
+        workspace: Workspace | Unset
         if isinstance(_workspace, Unset):
             workspace = UNSET
         else:
-            workspace = WorkspaceSpec.from_dict(_workspace)
+            workspace = Workspace.from_dict(_workspace)
 
         def _parse_persistence_dir(data: object) -> None | str | Unset:
             if data is None:

@@ -2,12 +2,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.llm_message_role import LLMMessageRole, check_llm_message_role
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 if TYPE_CHECKING:
     from ..models.content_item import ContentItem
@@ -20,11 +28,11 @@ T = TypeVar("T", bound="LLMMessage")
 class LLMMessage:
     """
     Attributes:
-        role (str):
+        role (LLMMessageRole):
         content (list[ContentItem] | Unset):
     """
 
-    role: str
+    role: LLMMessageRole
     content: list[ContentItem] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
@@ -37,8 +45,22 @@ class LLMMessage:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
 
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "role",
+                "content",
+            ),
+            self.SECRET_FIELDS,
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        role = self.role
+        role: str = self.role
 
         content: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.content, Unset):
@@ -64,7 +86,7 @@ class LLMMessage:
         from ..models.content_item import ContentItem
 
         d = dict(src_dict)
-        role = d.pop("role")
+        role = check_llm_message_role(d.pop("role"))
 
         _content = d.pop("content", UNSET)
         content: list[ContentItem] | Unset = UNSET

@@ -2,12 +2,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import (
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.server_info_conversation_runtime import (
+    ServerInfoConversationRuntime,
+    check_server_info_conversation_runtime,
+)
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 T = TypeVar("T", bound="ServerInfo")
 
@@ -25,7 +36,7 @@ class ServerInfo:
         python_version (str | Unset):
         usable_tools (list[str] | Unset):
         capabilities (list[str] | Unset):
-        conversation_runtime (str | Unset):
+        conversation_runtime (ServerInfoConversationRuntime | Unset):
     """
 
     uptime: float
@@ -37,7 +48,7 @@ class ServerInfo:
     python_version: str | Unset = UNSET
     usable_tools: list[str] | Unset = UNSET
     capabilities: list[str] | Unset = UNSET
-    conversation_runtime: str | Unset = UNSET
+    conversation_runtime: ServerInfoConversationRuntime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
@@ -48,6 +59,28 @@ class ServerInfo:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "uptime",
+                "idle_time",
+                "title",
+                "version",
+                "sdk_version",
+                "tools_version",
+                "python_version",
+                "usable_tools",
+                "capabilities",
+                "conversation_runtime",
+            ),
+            self.SECRET_FIELDS,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         uptime = self.uptime
@@ -72,7 +105,9 @@ class ServerInfo:
         if not isinstance(self.capabilities, Unset):
             capabilities = self.capabilities
 
-        conversation_runtime = self.conversation_runtime
+        conversation_runtime: str | Unset = UNSET
+        if not isinstance(self.conversation_runtime, Unset):
+            conversation_runtime = self.conversation_runtime
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -122,7 +157,14 @@ class ServerInfo:
 
         capabilities = cast(list[str], d.pop("capabilities", UNSET))
 
-        conversation_runtime = d.pop("conversation_runtime", UNSET)
+        _conversation_runtime = d.pop("conversation_runtime", UNSET)
+        conversation_runtime: ServerInfoConversationRuntime | Unset
+        if isinstance(_conversation_runtime, Unset):
+            conversation_runtime = UNSET
+        else:
+            conversation_runtime = check_server_info_conversation_runtime(
+                _conversation_runtime
+            )
 
         server_info = cls(
             uptime=uptime,

@@ -2,12 +2,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import check_field
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 if TYPE_CHECKING:
     from ..models.agent_spec import AgentSpec
@@ -29,7 +38,7 @@ class StartConversationRequest:
         initial_message (SendMessageRequest | Unset):
         max_iterations (int | Unset):
         autotitle (bool | Unset):
-        tags (StartConversationRequestTags | Unset):
+        tags (StartConversationRequestTags | Unset): Lowercase alphanumeric keys (else 422); string values (else 500)
     """
 
     workspace: WorkspaceSpec
@@ -49,6 +58,40 @@ class StartConversationRequest:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "workspace",
+                "agent",
+                "conversation_id",
+                "initial_message",
+                "max_iterations",
+                "autotitle",
+                "tags",
+            ),
+            self.SECRET_FIELDS,
+        )
+
+    def __attrs_post_init__(self) -> None:
+        # openhands-api: a request model refuses what the server would refuse, before anything is sent.
+        check_field(
+            "StartConversationRequest",
+            "conversation_id",
+            self.conversation_id,
+            pattern="^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$",
+        )
+        check_field(
+            "StartConversationRequest",
+            "max_iterations",
+            self.max_iterations,
+            minimum=1.0,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         workspace = self.workspace.to_dict()

@@ -2,16 +2,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..errors import check_field
+from ..types import model_repr as _model_repr
 
 T = TypeVar("T", bound="StartConversationRequestTags")
 
 
 @_attrs_define
 class StartConversationRequestTags:
+    """Lowercase alphanumeric keys (else 422); string values (else 500)"""
+
     additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
@@ -22,6 +27,13 @@ class StartConversationRequestTags:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(self, (), self.SECRET_FIELDS)
 
     def to_dict(self) -> dict[str, Any]:
 
@@ -36,6 +48,14 @@ class StartConversationRequestTags:
         start_conversation_request_tags = cls()
 
         start_conversation_request_tags.additional_properties = d
+        # openhands-api: keys and values of a free-form request object, as the server checks them.
+        check_field(
+            "StartConversationRequestTags",
+            "tags",
+            start_conversation_request_tags.additional_properties,
+            key_pattern="^[a-z0-9]+$",
+            value_types=(str,),
+        )
         start_conversation_request_tags._raw = src_dict
         return start_conversation_request_tags
 

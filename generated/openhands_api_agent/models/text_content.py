@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import InvalidFieldError, check_field
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 T = TypeVar("T", bound="TextContent")
 
@@ -18,11 +20,12 @@ class TextContent:
     Attributes:
         text (str):
         type_ (str | Unset):  Default: 'text'.
+        cache_prompt (bool | Unset):
     """
 
     text: str
     type_: str | Unset = "text"
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    cache_prompt: bool | Unset = UNSET
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -33,13 +36,34 @@ class TextContent:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
 
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "text",
+                "type_",
+                "cache_prompt",
+            ),
+            self.SECRET_FIELDS,
+        )
+
+    def __attrs_post_init__(self) -> None:
+        # openhands-api: a request model refuses what the server would refuse, before anything is sent.
+        check_field("TextContent", "type", self.type_, pattern="^text$")
+
     def to_dict(self) -> dict[str, Any]:
         text = self.text
 
         type_ = self.type_
 
+        cache_prompt = self.cache_prompt
+
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "text": text,
@@ -47,6 +71,8 @@ class TextContent:
         )
         if type_ is not UNSET:
             field_dict["type"] = type_
+        if cache_prompt is not UNSET:
+            field_dict["cache_prompt"] = cache_prompt
 
         return field_dict
 
@@ -57,27 +83,20 @@ class TextContent:
 
         type_ = d.pop("type", UNSET)
 
+        cache_prompt = d.pop("cache_prompt", UNSET)
+
         text_content = cls(
             text=text,
             type_=type_,
+            cache_prompt=cache_prompt,
         )
 
-        text_content.additional_properties = d
+        if d:
+            # openhands-api: a closed request object; an unknown key is a typo the server would refuse or ignore.
+            raise InvalidFieldError(
+                "TextContent",
+                sorted(d)[0],
+                "unknown field; known: cache_prompt, text, type",
+            )
         text_content._raw = src_dict
         return text_content
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

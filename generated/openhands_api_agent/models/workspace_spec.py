@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import InvalidFieldError, check_field
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 T = TypeVar("T", bound="WorkspaceSpec")
 
@@ -16,13 +18,12 @@ T = TypeVar("T", bound="WorkspaceSpec")
 class WorkspaceSpec:
     """
     Attributes:
-        working_dir (str):
+        working_dir (str): Relative paths are accepted, resolved against the server's CWD
         kind (str | Unset):
     """
 
     working_dir: str
     kind: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -33,13 +34,31 @@ class WorkspaceSpec:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
 
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "working_dir",
+                "kind",
+            ),
+            self.SECRET_FIELDS,
+        )
+
+    def __attrs_post_init__(self) -> None:
+        # openhands-api: a request model refuses what the server would refuse, before anything is sent.
+        check_field("WorkspaceSpec", "kind", self.kind, pattern="^LocalWorkspace$")
+
     def to_dict(self) -> dict[str, Any]:
         working_dir = self.working_dir
 
         kind = self.kind
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "working_dir": working_dir,
@@ -62,22 +81,10 @@ class WorkspaceSpec:
             kind=kind,
         )
 
-        workspace_spec.additional_properties = d
+        if d:
+            # openhands-api: a closed request object; an unknown key is a typo the server would refuse or ignore.
+            raise InvalidFieldError(
+                "WorkspaceSpec", sorted(d)[0], "unknown field; known: kind, working_dir"
+            )
         workspace_spec._raw = src_dict
         return workspace_spec
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import (
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +22,7 @@ from ..models.conversation_trigger import (
 from ..models.provider_type import ProviderType, check_provider_type
 from ..models.runtime_status import RuntimeStatus, check_runtime_status
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 T = TypeVar("T", bound="ConversationInfo")
 
@@ -76,6 +83,36 @@ class ConversationInfo:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset({"session_api_key"})
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "conversation_id",
+                "title",
+                "status",
+                "last_updated_at",
+                "runtime_status",
+                "selected_repository",
+                "selected_branch",
+                "git_provider",
+                "trigger",
+                "num_connections",
+                "url",
+                "session_api_key",
+                "created_at",
+                "pr_number",
+                "conversation_version",
+                "sub_conversation_ids",
+                "public",
+                "sandbox_id",
+            ),
+            self.SECRET_FIELDS,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         conversation_id = self.conversation_id

@@ -2,13 +2,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import InvalidFieldError, check_field
 from ..models.provider_type import ProviderType, check_provider_type
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 if TYPE_CHECKING:
     from ..models.create_microagent import CreateMicroagent
@@ -57,6 +66,45 @@ class InitSessionRequest:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "repository",
+                "git_provider",
+                "selected_branch",
+                "initial_user_msg",
+                "image_urls",
+                "replay_json",
+                "suggested_task",
+                "create_microagent",
+                "conversation_instructions",
+                "mcp_config",
+            ),
+            self.SECRET_FIELDS,
+        )
+
+    def __attrs_post_init__(self) -> None:
+        # openhands-api: a request model refuses what the server would refuse, before anything is sent.
+        check_field(
+            "InitSessionRequest",
+            "git_provider",
+            self.git_provider,
+            allowed=[
+                "azure_devops",
+                "bitbucket",
+                "bitbucket_data_center",
+                "enterprise_sso",
+                "forgejo",
+                "github",
+                "gitlab",
+            ],
+        )
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.create_microagent import CreateMicroagent
@@ -313,5 +361,12 @@ class InitSessionRequest:
             mcp_config=mcp_config,
         )
 
+        if d:
+            # openhands-api: a closed request object; an unknown key is a typo the server would refuse or ignore.
+            raise InvalidFieldError(
+                "InitSessionRequest",
+                sorted(d)[0],
+                "unknown field; known: conversation_instructions, create_microagent, git_provider, image_urls, initial_user_msg, mcp_config, replay_json, repository, selected_branch, suggested_task",
+            )
         init_session_request._raw = src_dict
         return init_session_request

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..errors import InvalidFieldError
+from ..types import model_repr as _model_repr
 
 T = TypeVar("T", bound="UpdateConversationRequest")
 
@@ -27,6 +30,13 @@ class UpdateConversationRequest:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(self, ("title",), self.SECRET_FIELDS)
 
     def to_dict(self) -> dict[str, Any]:
         title = self.title
@@ -50,5 +60,10 @@ class UpdateConversationRequest:
             title=title,
         )
 
+        if d:
+            # openhands-api: a closed request object; an unknown key is a typo the server would refuse or ignore.
+            raise InvalidFieldError(
+                "UpdateConversationRequest", sorted(d)[0], "unknown field; known: title"
+            )
         update_conversation_request._raw = src_dict
         return update_conversation_request

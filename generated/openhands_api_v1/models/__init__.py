@@ -12,35 +12,43 @@ if TYPE_CHECKING:
     from .action_payload import ActionPayload
     from .agent_error_event import AgentErrorEvent
     from .agent_settings import AgentSettings
+    from .agent_type import AgentType
     from .app_conversation import AppConversation
     from .app_conversation_metrics_type_0 import AppConversationMetricsType0
     from .app_conversation_page import AppConversationPage
     from .app_conversation_start_request import AppConversationStartRequest
     from .app_conversation_start_task import AppConversationStartTask
     from .app_conversation_start_task_page import AppConversationStartTaskPage
+    from .app_conversation_start_task_request import AppConversationStartTaskRequest
     from .app_conversation_tags import AppConversationTags
     from .content_item import ContentItem
     from .conversation_error_event import ConversationErrorEvent
     from .conversation_execution_status import ConversationExecutionStatus
     from .conversation_state_update_event import ConversationStateUpdateEvent
+    from .conversation_trigger import ConversationTrigger
     from .error_body import ErrorBody
+    from .event_kind import EventKind
     from .event_page import EventPage
     from .event_sort_order import EventSortOrder
     from .event_source import EventSource
     from .exposed_url import ExposedUrl
     from .llm_message import LLMMessage
+    from .llm_message_role import LLMMessageRole
     from .llm_settings import LLMSettings
     from .message_event import MessageEvent
     from .message_response import MessageResponse
     from .observation_event import ObservationEvent
     from .observation_payload import ObservationPayload
     from .pause_event import PauseEvent
+    from .provider_type import ProviderType
+    from .sandbox_grouping_strategy import SandboxGroupingStrategy
     from .sandbox_info import SandboxInfo
     from .sandbox_page import SandboxPage
     from .sandbox_spec_info import SandboxSpecInfo
     from .sandbox_spec_info_initial_env import SandboxSpecInfoInitialEnv
     from .sandbox_spec_page import SandboxSpecPage
     from .sandbox_status import SandboxStatus
+    from .security_risk import SecurityRisk
     from .send_message_request import SendMessageRequest
     from .settings import Settings
     from .settings_conversation_settings import SettingsConversationSettings
@@ -64,35 +72,43 @@ _MODULE_OF: dict[str, str] = {
     "ActionPayload": ".action_payload",
     "AgentErrorEvent": ".agent_error_event",
     "AgentSettings": ".agent_settings",
+    "AgentType": ".agent_type",
     "AppConversation": ".app_conversation",
     "AppConversationMetricsType0": ".app_conversation_metrics_type_0",
     "AppConversationPage": ".app_conversation_page",
     "AppConversationStartRequest": ".app_conversation_start_request",
     "AppConversationStartTask": ".app_conversation_start_task",
     "AppConversationStartTaskPage": ".app_conversation_start_task_page",
+    "AppConversationStartTaskRequest": ".app_conversation_start_task_request",
     "AppConversationTags": ".app_conversation_tags",
     "ContentItem": ".content_item",
     "ConversationErrorEvent": ".conversation_error_event",
     "ConversationExecutionStatus": ".conversation_execution_status",
     "ConversationStateUpdateEvent": ".conversation_state_update_event",
+    "ConversationTrigger": ".conversation_trigger",
     "ErrorBody": ".error_body",
+    "EventKind": ".event_kind",
     "EventPage": ".event_page",
     "EventSortOrder": ".event_sort_order",
     "EventSource": ".event_source",
     "ExposedUrl": ".exposed_url",
     "LLMMessage": ".llm_message",
+    "LLMMessageRole": ".llm_message_role",
     "LLMSettings": ".llm_settings",
     "MessageEvent": ".message_event",
     "MessageResponse": ".message_response",
     "ObservationEvent": ".observation_event",
     "ObservationPayload": ".observation_payload",
     "PauseEvent": ".pause_event",
+    "ProviderType": ".provider_type",
+    "SandboxGroupingStrategy": ".sandbox_grouping_strategy",
     "SandboxInfo": ".sandbox_info",
     "SandboxPage": ".sandbox_page",
     "SandboxSpecInfo": ".sandbox_spec_info",
     "SandboxSpecInfoInitialEnv": ".sandbox_spec_info_initial_env",
     "SandboxSpecPage": ".sandbox_spec_page",
     "SandboxStatus": ".sandbox_status",
+    "SecurityRisk": ".security_risk",
     "SendMessageRequest": ".send_message_request",
     "Settings": ".settings",
     "SettingsConversationSettings": ".settings_conversation_settings",
@@ -131,35 +147,43 @@ __all__ = (
     "ActionPayload",
     "AgentErrorEvent",
     "AgentSettings",
+    "AgentType",
     "AppConversation",
     "AppConversationMetricsType0",
     "AppConversationPage",
     "AppConversationStartRequest",
     "AppConversationStartTask",
     "AppConversationStartTaskPage",
+    "AppConversationStartTaskRequest",
     "AppConversationTags",
     "ContentItem",
     "ConversationErrorEvent",
     "ConversationExecutionStatus",
     "ConversationStateUpdateEvent",
+    "ConversationTrigger",
     "ErrorBody",
+    "EventKind",
     "EventPage",
     "EventSortOrder",
     "EventSource",
     "ExposedUrl",
     "LLMMessage",
+    "LLMMessageRole",
     "LLMSettings",
     "MessageEvent",
     "MessageResponse",
     "ObservationEvent",
     "ObservationPayload",
     "PauseEvent",
+    "ProviderType",
+    "SandboxGroupingStrategy",
     "SandboxInfo",
     "SandboxPage",
     "SandboxSpecInfo",
     "SandboxSpecInfoInitialEnv",
     "SandboxSpecPage",
     "SandboxStatus",
+    "SecurityRisk",
     "SendMessageRequest",
     "Settings",
     "SettingsConversationSettings",

@@ -3,7 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,8 +19,14 @@ from ..models.conversation_execution_status import (
     ConversationExecutionStatus,
     check_conversation_execution_status,
 )
+from ..models.conversation_trigger import (
+    ConversationTrigger,
+    check_conversation_trigger,
+)
+from ..models.provider_type import ProviderType, check_provider_type
 from ..models.sandbox_status import SandboxStatus, check_sandbox_status
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 if TYPE_CHECKING:
     from ..models.app_conversation_metrics_type_0 import AppConversationMetricsType0
@@ -33,8 +46,8 @@ class AppConversation:
         title (None | str | Unset):
         selected_repository (None | str | Unset):
         selected_branch (None | str | Unset):
-        git_provider (None | str | Unset):
-        trigger (None | str | Unset):
+        git_provider (None | ProviderType | Unset):
+        trigger (ConversationTrigger | None | Unset):
         llm_model (None | str | Unset):
         agent_kind (str | Unset):
         parent_conversation_id (None | str | Unset):
@@ -58,8 +71,8 @@ class AppConversation:
     title: None | str | Unset = UNSET
     selected_repository: None | str | Unset = UNSET
     selected_branch: None | str | Unset = UNSET
-    git_provider: None | str | Unset = UNSET
-    trigger: None | str | Unset = UNSET
+    git_provider: None | ProviderType | Unset = UNSET
+    trigger: ConversationTrigger | None | Unset = UNSET
     llm_model: None | str | Unset = UNSET
     agent_kind: str | Unset = UNSET
     parent_conversation_id: None | str | Unset = UNSET
@@ -83,6 +96,39 @@ class AppConversation:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset({"session_api_key"})
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "id",
+                "created_by_user_id",
+                "sandbox_id",
+                "title",
+                "selected_repository",
+                "selected_branch",
+                "git_provider",
+                "trigger",
+                "llm_model",
+                "agent_kind",
+                "parent_conversation_id",
+                "sub_conversation_ids",
+                "public",
+                "tags",
+                "metrics",
+                "created_at",
+                "updated_at",
+                "sandbox_status",
+                "execution_status",
+                "conversation_url",
+                "session_api_key",
+            ),
+            self.SECRET_FIELDS,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.app_conversation_metrics_type_0 import AppConversationMetricsType0
@@ -118,12 +164,16 @@ class AppConversation:
         git_provider: None | str | Unset
         if isinstance(self.git_provider, Unset):
             git_provider = UNSET
+        elif isinstance(self.git_provider, str):
+            git_provider = self.git_provider
         else:
             git_provider = self.git_provider
 
         trigger: None | str | Unset
         if isinstance(self.trigger, Unset):
             trigger = UNSET
+        elif isinstance(self.trigger, str):
+            trigger = self.trigger
         else:
             trigger = self.trigger
 
@@ -295,21 +345,37 @@ class AppConversation:
 
         selected_branch = _parse_selected_branch(d.pop("selected_branch", UNSET))
 
-        def _parse_git_provider(data: object) -> None | str | Unset:
+        def _parse_git_provider(data: object) -> None | ProviderType | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            return cast(None | str | Unset, data)
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                git_provider_type_0 = check_provider_type(data)
+
+                return git_provider_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | ProviderType | Unset, data)
 
         git_provider = _parse_git_provider(d.pop("git_provider", UNSET))
 
-        def _parse_trigger(data: object) -> None | str | Unset:
+        def _parse_trigger(data: object) -> ConversationTrigger | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            return cast(None | str | Unset, data)
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                trigger_type_0 = check_conversation_trigger(data)
+
+                return trigger_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(ConversationTrigger | None | Unset, data)
 
         trigger = _parse_trigger(d.pop("trigger", UNSET))
 

@@ -2,12 +2,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import check_field
+from ..models.agent_type import AgentType, check_agent_type
+from ..models.provider_type import ProviderType, check_provider_type
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 if TYPE_CHECKING:
     from ..models.send_message_request import SendMessageRequest
@@ -21,30 +32,30 @@ class AppConversationStartRequest:
     """Everything is optional; without initial_message the conversation just waits
 
     Attributes:
-        initial_message (None | SendMessageRequest | Unset):
+        initial_message (SendMessageRequest | Unset):
         title (None | str | Unset):
         selected_repository (None | str | Unset): owner/repo
         selected_branch (None | str | Unset):
-        git_provider (None | str | Unset): github, gitlab, bitbucket, ...
+        git_provider (None | ProviderType | Unset):
         sandbox_id (None | str | Unset): Reuse a running sandbox
         conversation_id (None | str | Unset):
         parent_conversation_id (None | str | Unset):
         llm_model (None | str | Unset):
-        agent_type (str | Unset): default or plan
+        agent_type (AgentType | Unset):
         system_message_suffix (None | str | Unset):
         public (bool | None | Unset):
     """
 
-    initial_message: None | SendMessageRequest | Unset = UNSET
+    initial_message: SendMessageRequest | Unset = UNSET
     title: None | str | Unset = UNSET
     selected_repository: None | str | Unset = UNSET
     selected_branch: None | str | Unset = UNSET
-    git_provider: None | str | Unset = UNSET
+    git_provider: None | ProviderType | Unset = UNSET
     sandbox_id: None | str | Unset = UNSET
     conversation_id: None | str | Unset = UNSET
     parent_conversation_id: None | str | Unset = UNSET
     llm_model: None | str | Unset = UNSET
-    agent_type: str | Unset = UNSET
+    agent_type: AgentType | Unset = UNSET
     system_message_suffix: None | str | Unset = UNSET
     public: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -58,16 +69,69 @@ class AppConversationStartRequest:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
 
-    def to_dict(self) -> dict[str, Any]:
-        from ..models.send_message_request import SendMessageRequest
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
 
-        initial_message: dict[str, Any] | None | Unset
-        if isinstance(self.initial_message, Unset):
-            initial_message = UNSET
-        elif isinstance(self.initial_message, SendMessageRequest):
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "initial_message",
+                "title",
+                "selected_repository",
+                "selected_branch",
+                "git_provider",
+                "sandbox_id",
+                "conversation_id",
+                "parent_conversation_id",
+                "llm_model",
+                "agent_type",
+                "system_message_suffix",
+                "public",
+            ),
+            self.SECRET_FIELDS,
+        )
+
+    def __attrs_post_init__(self) -> None:
+        # openhands-api: a request model refuses what the server would refuse, before anything is sent.
+        check_field(
+            "AppConversationStartRequest",
+            "git_provider",
+            self.git_provider,
+            allowed=[
+                "azure_devops",
+                "bitbucket",
+                "bitbucket_data_center",
+                "enterprise_sso",
+                "forgejo",
+                "github",
+                "gitlab",
+            ],
+        )
+        check_field(
+            "AppConversationStartRequest",
+            "conversation_id",
+            self.conversation_id,
+            pattern="^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$",
+        )
+        check_field(
+            "AppConversationStartRequest",
+            "parent_conversation_id",
+            self.parent_conversation_id,
+            pattern="^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$",
+        )
+        check_field(
+            "AppConversationStartRequest",
+            "agent_type",
+            self.agent_type,
+            allowed=["default", "plan"],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        initial_message: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.initial_message, Unset):
             initial_message = self.initial_message.to_dict()
-        else:
-            initial_message = self.initial_message
 
         title: None | str | Unset
         if isinstance(self.title, Unset):
@@ -90,6 +154,8 @@ class AppConversationStartRequest:
         git_provider: None | str | Unset
         if isinstance(self.git_provider, Unset):
             git_provider = UNSET
+        elif isinstance(self.git_provider, str):
+            git_provider = self.git_provider
         else:
             git_provider = self.git_provider
 
@@ -117,7 +183,9 @@ class AppConversationStartRequest:
         else:
             llm_model = self.llm_model
 
-        agent_type = self.agent_type
+        agent_type: str | Unset = UNSET
+        if not isinstance(self.agent_type, Unset):
+            agent_type = self.agent_type
 
         system_message_suffix: None | str | Unset
         if isinstance(self.system_message_suffix, Unset):
@@ -166,23 +234,12 @@ class AppConversationStartRequest:
         from ..models.send_message_request import SendMessageRequest
 
         d = dict(src_dict)
-
-        def _parse_initial_message(data: object) -> None | SendMessageRequest | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                initial_message_type_0 = SendMessageRequest.from_dict(data)
-
-                return initial_message_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | SendMessageRequest | Unset, data)
-
-        initial_message = _parse_initial_message(d.pop("initial_message", UNSET))
+        _initial_message = d.pop("initial_message", UNSET)
+        initial_message: SendMessageRequest | Unset
+        if isinstance(_initial_message, Unset):
+            initial_message = UNSET
+        else:
+            initial_message = SendMessageRequest.from_dict(_initial_message)
 
         def _parse_title(data: object) -> None | str | Unset:
             if data is None:
@@ -213,12 +270,20 @@ class AppConversationStartRequest:
 
         selected_branch = _parse_selected_branch(d.pop("selected_branch", UNSET))
 
-        def _parse_git_provider(data: object) -> None | str | Unset:
+        def _parse_git_provider(data: object) -> None | ProviderType | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            return cast(None | str | Unset, data)
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                git_provider_type_0 = check_provider_type(data)
+
+                return git_provider_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | ProviderType | Unset, data)
 
         git_provider = _parse_git_provider(d.pop("git_provider", UNSET))
 
@@ -260,7 +325,12 @@ class AppConversationStartRequest:
 
         llm_model = _parse_llm_model(d.pop("llm_model", UNSET))
 
-        agent_type = d.pop("agent_type", UNSET)
+        _agent_type = d.pop("agent_type", UNSET)
+        agent_type: AgentType | Unset
+        if isinstance(_agent_type, Unset):
+            agent_type = UNSET
+        else:
+            agent_type = check_agent_type(_agent_type)
 
         def _parse_system_message_suffix(data: object) -> None | str | Unset:
             if data is None:

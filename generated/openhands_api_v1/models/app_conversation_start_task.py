@@ -3,16 +3,26 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.start_task_status import StartTaskStatus, check_start_task_status
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 if TYPE_CHECKING:
-    from ..models.app_conversation_start_request import AppConversationStartRequest
+    from ..models.app_conversation_start_task_request import (
+        AppConversationStartTaskRequest,
+    )
 
 
 T = TypeVar("T", bound="AppConversationStartTask")
@@ -30,8 +40,7 @@ class AppConversationStartTask:
         sandbox_id (None | str | Unset): Set from WAITING_FOR_SANDBOX on
         agent_server_url (None | str | Unset): Base URL of the agent server, set from STARTING_CONVERSATION on (no key
             here)
-        request (AppConversationStartRequest | Unset): Everything is optional; without initial_message the conversation
-            just waits
+        request (AppConversationStartTaskRequest | Unset): The start request as the server stored it
         created_at (datetime.datetime | Unset):
         updated_at (datetime.datetime | Unset):
     """
@@ -43,7 +52,7 @@ class AppConversationStartTask:
     app_conversation_id: None | str | Unset = UNSET
     sandbox_id: None | str | Unset = UNSET
     agent_server_url: None | str | Unset = UNSET
-    request: AppConversationStartRequest | Unset = UNSET
+    request: AppConversationStartTaskRequest | Unset = UNSET
     created_at: datetime.datetime | Unset = UNSET
     updated_at: datetime.datetime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -56,6 +65,28 @@ class AppConversationStartTask:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "id",
+                "status",
+                "created_by_user_id",
+                "detail",
+                "app_conversation_id",
+                "sandbox_id",
+                "agent_server_url",
+                "request",
+                "created_at",
+                "updated_at",
+            ),
+            self.SECRET_FIELDS,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -133,7 +164,9 @@ class AppConversationStartTask:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.app_conversation_start_request import AppConversationStartRequest
+        from ..models.app_conversation_start_task_request import (
+            AppConversationStartTaskRequest,
+        )
 
         d = dict(src_dict)
         id = d.pop("id")
@@ -190,11 +223,11 @@ class AppConversationStartTask:
         agent_server_url = _parse_agent_server_url(d.pop("agent_server_url", UNSET))
 
         _request = d.pop("request", UNSET)
-        request: AppConversationStartRequest | Unset
+        request: AppConversationStartTaskRequest | Unset
         if isinstance(_request, Unset):
             request = UNSET
         else:
-            request = AppConversationStartRequest.from_dict(_request)
+            request = AppConversationStartTaskRequest.from_dict(_request)
 
         _created_at = d.pop("created_at", UNSET)
         created_at: datetime.datetime | Unset

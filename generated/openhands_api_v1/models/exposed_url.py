@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, ClassVar, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 T = TypeVar("T", bound="ExposedUrl")
 
@@ -18,12 +19,12 @@ class ExposedUrl:
     Attributes:
         name (str): AGENT_SERVER, VSCODE, WORKER_1, ...
         url (str):
-        port (int | None | Unset):
+        port (int | Unset):
     """
 
     name: str
     url: str
-    port: int | None | Unset = UNSET
+    port: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
@@ -35,16 +36,27 @@ class ExposedUrl:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
 
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "name",
+                "url",
+                "port",
+            ),
+            self.SECRET_FIELDS,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         name = self.name
 
         url = self.url
 
-        port: int | None | Unset
-        if isinstance(self.port, Unset):
-            port = UNSET
-        else:
-            port = self.port
+        port = self.port
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -66,14 +78,7 @@ class ExposedUrl:
 
         url = d.pop("url")
 
-        def _parse_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        port = _parse_port(d.pop("port", UNSET))
+        port = d.pop("port", UNSET)
 
         exposed_url = cls(
             name=name,

@@ -3,12 +3,20 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 if TYPE_CHECKING:
     from ..models.sandbox_spec_info_initial_env import SandboxSpecInfoInitialEnv
@@ -23,14 +31,14 @@ class SandboxSpecInfo:
     Attributes:
         id (str):
         command (list[str] | None | Unset):
-        working_dir (None | str | Unset):
+        working_dir (str | Unset):
         initial_env (SandboxSpecInfoInitialEnv | Unset):
         created_at (datetime.datetime | Unset):
     """
 
     id: str
     command: list[str] | None | Unset = UNSET
-    working_dir: None | str | Unset = UNSET
+    working_dir: str | Unset = UNSET
     initial_env: SandboxSpecInfoInitialEnv | Unset = UNSET
     created_at: datetime.datetime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -44,6 +52,23 @@ class SandboxSpecInfo:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
 
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "id",
+                "command",
+                "working_dir",
+                "initial_env",
+                "created_at",
+            ),
+            self.SECRET_FIELDS,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         id = self.id
 
@@ -56,11 +81,7 @@ class SandboxSpecInfo:
         else:
             command = self.command
 
-        working_dir: None | str | Unset
-        if isinstance(self.working_dir, Unset):
-            working_dir = UNSET
-        else:
-            working_dir = self.working_dir
+        working_dir = self.working_dir
 
         initial_env: dict[str, Any] | Unset = UNSET
         if not isinstance(self.initial_env, Unset):
@@ -112,14 +133,7 @@ class SandboxSpecInfo:
 
         command = _parse_command(d.pop("command", UNSET))
 
-        def _parse_working_dir(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        working_dir = _parse_working_dir(d.pop("working_dir", UNSET))
+        working_dir = d.pop("working_dir", UNSET)
 
         _initial_env = d.pop("initial_env", UNSET)
         initial_env: SandboxSpecInfoInitialEnv | Unset

@@ -2,12 +2,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.sandbox_grouping_strategy import (
+    SandboxGroupingStrategy,
+    check_sandbox_grouping_strategy,
+)
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 if TYPE_CHECKING:
     from ..models.agent_settings import AgentSettings
@@ -25,7 +37,7 @@ class Settings:
         v1_enabled (bool | Unset):
         llm_api_key_set (bool | Unset):
         search_api_key_set (bool | Unset):
-        sandbox_grouping_strategy (str | Unset):
+        sandbox_grouping_strategy (SandboxGroupingStrategy | Unset):
         agent_settings (AgentSettings | Unset):
         conversation_settings (SettingsConversationSettings | Unset):
     """
@@ -34,7 +46,7 @@ class Settings:
     v1_enabled: bool | Unset = UNSET
     llm_api_key_set: bool | Unset = UNSET
     search_api_key_set: bool | Unset = UNSET
-    sandbox_grouping_strategy: str | Unset = UNSET
+    sandbox_grouping_strategy: SandboxGroupingStrategy | Unset = UNSET
     agent_settings: AgentSettings | Unset = UNSET
     conversation_settings: SettingsConversationSettings | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -47,6 +59,25 @@ class Settings:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "language",
+                "v1_enabled",
+                "llm_api_key_set",
+                "search_api_key_set",
+                "sandbox_grouping_strategy",
+                "agent_settings",
+                "conversation_settings",
+            ),
+            self.SECRET_FIELDS,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         language: None | str | Unset
@@ -61,7 +92,9 @@ class Settings:
 
         search_api_key_set = self.search_api_key_set
 
-        sandbox_grouping_strategy = self.sandbox_grouping_strategy
+        sandbox_grouping_strategy: str | Unset = UNSET
+        if not isinstance(self.sandbox_grouping_strategy, Unset):
+            sandbox_grouping_strategy = self.sandbox_grouping_strategy
 
         agent_settings: dict[str, Any] | Unset = UNSET
         if not isinstance(self.agent_settings, Unset):
@@ -113,7 +146,14 @@ class Settings:
 
         search_api_key_set = d.pop("search_api_key_set", UNSET)
 
-        sandbox_grouping_strategy = d.pop("sandbox_grouping_strategy", UNSET)
+        _sandbox_grouping_strategy = d.pop("sandbox_grouping_strategy", UNSET)
+        sandbox_grouping_strategy: SandboxGroupingStrategy | Unset
+        if isinstance(_sandbox_grouping_strategy, Unset):
+            sandbox_grouping_strategy = UNSET
+        else:
+            sandbox_grouping_strategy = check_sandbox_grouping_strategy(
+                _sandbox_grouping_strategy
+            )
 
         _agent_settings = d.pop("agent_settings", UNSET)
         agent_settings: AgentSettings | Unset

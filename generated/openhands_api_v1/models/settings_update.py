@@ -2,12 +2,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import check_field
+from ..models.sandbox_grouping_strategy import (
+    SandboxGroupingStrategy,
+    check_sandbox_grouping_strategy,
+)
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 if TYPE_CHECKING:
     from ..models.settings_update_agent_settings_diff import (
@@ -29,10 +41,12 @@ class SettingsUpdate:
         Attributes:
             agent_settings_diff (SettingsUpdateAgentSettingsDiff | Unset):
             conversation_settings_diff (SettingsUpdateConversationSettingsDiff | Unset):
+            sandbox_grouping_strategy (SandboxGroupingStrategy | Unset):
     """
 
     agent_settings_diff: SettingsUpdateAgentSettingsDiff | Unset = UNSET
     conversation_settings_diff: SettingsUpdateConversationSettingsDiff | Unset = UNSET
+    sandbox_grouping_strategy: SandboxGroupingStrategy | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
@@ -44,6 +58,36 @@ class SettingsUpdate:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
 
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "agent_settings_diff",
+                "conversation_settings_diff",
+                "sandbox_grouping_strategy",
+            ),
+            self.SECRET_FIELDS,
+        )
+
+    def __attrs_post_init__(self) -> None:
+        # openhands-api: a request model refuses what the server would refuse, before anything is sent.
+        check_field(
+            "SettingsUpdate",
+            "sandbox_grouping_strategy",
+            self.sandbox_grouping_strategy,
+            allowed=[
+                "ADD_TO_ANY",
+                "FEWEST_CONVERSATIONS",
+                "GROUP_BY_NEWEST",
+                "LEAST_RECENTLY_USED",
+                "NO_GROUPING",
+            ],
+        )
+
     def to_dict(self) -> dict[str, Any]:
         agent_settings_diff: dict[str, Any] | Unset = UNSET
         if not isinstance(self.agent_settings_diff, Unset):
@@ -53,6 +97,10 @@ class SettingsUpdate:
         if not isinstance(self.conversation_settings_diff, Unset):
             conversation_settings_diff = self.conversation_settings_diff.to_dict()
 
+        sandbox_grouping_strategy: str | Unset = UNSET
+        if not isinstance(self.sandbox_grouping_strategy, Unset):
+            sandbox_grouping_strategy = self.sandbox_grouping_strategy
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
@@ -60,6 +108,8 @@ class SettingsUpdate:
             field_dict["agent_settings_diff"] = agent_settings_diff
         if conversation_settings_diff is not UNSET:
             field_dict["conversation_settings_diff"] = conversation_settings_diff
+        if sandbox_grouping_strategy is not UNSET:
+            field_dict["sandbox_grouping_strategy"] = sandbox_grouping_strategy
 
         return field_dict
 
@@ -93,9 +143,19 @@ class SettingsUpdate:
                 )
             )
 
+        _sandbox_grouping_strategy = d.pop("sandbox_grouping_strategy", UNSET)
+        sandbox_grouping_strategy: SandboxGroupingStrategy | Unset
+        if isinstance(_sandbox_grouping_strategy, Unset):
+            sandbox_grouping_strategy = UNSET
+        else:
+            sandbox_grouping_strategy = check_sandbox_grouping_strategy(
+                _sandbox_grouping_strategy
+            )
+
         settings_update = cls(
             agent_settings_diff=agent_settings_diff,
             conversation_settings_diff=conversation_settings_diff,
+            sandbox_grouping_strategy=sandbox_grouping_strategy,
         )
 
         settings_update.additional_properties = d

@@ -2,12 +2,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.sandbox_grouping_strategy import (
+    SandboxGroupingStrategy,
+    check_sandbox_grouping_strategy,
+)
 from ..types import UNSET, Unset
+from ..types import model_repr as _model_repr
 
 if TYPE_CHECKING:
     from ..models.agent_settings import AgentSettings
@@ -30,7 +42,7 @@ class UserInfo:
             v1_enabled (bool | Unset):
             git_user_name (None | str | Unset):
             git_user_email (None | str | Unset):
-            sandbox_grouping_strategy (str | Unset):
+            sandbox_grouping_strategy (SandboxGroupingStrategy | Unset):
             default_sandbox_spec_id (None | str | Unset):
             agent_settings (AgentSettings | Unset):
             conversation_settings (UserInfoConversationSettings | Unset):
@@ -43,7 +55,7 @@ class UserInfo:
     v1_enabled: bool | Unset = UNSET
     git_user_name: None | str | Unset = UNSET
     git_user_email: None | str | Unset = UNSET
-    sandbox_grouping_strategy: str | Unset = UNSET
+    sandbox_grouping_strategy: SandboxGroupingStrategy | Unset = UNSET
     default_sandbox_spec_id: None | str | Unset = UNSET
     agent_settings: AgentSettings | Unset = UNSET
     conversation_settings: UserInfoConversationSettings | Unset = UNSET
@@ -57,6 +69,29 @@ class UserInfo:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
+    SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def __repr__(self) -> str:
+        # openhands-api: absent (UNSET) fields left out, secrets masked (also what str() shows).
+        return _model_repr(
+            self,
+            (
+                "id",
+                "email",
+                "email_verified",
+                "language",
+                "v1_enabled",
+                "git_user_name",
+                "git_user_email",
+                "sandbox_grouping_strategy",
+                "default_sandbox_spec_id",
+                "agent_settings",
+                "conversation_settings",
+            ),
+            self.SECRET_FIELDS,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         id: None | str | Unset
@@ -97,7 +132,9 @@ class UserInfo:
         else:
             git_user_email = self.git_user_email
 
-        sandbox_grouping_strategy = self.sandbox_grouping_strategy
+        sandbox_grouping_strategy: str | Unset = UNSET
+        if not isinstance(self.sandbox_grouping_strategy, Unset):
+            sandbox_grouping_strategy = self.sandbox_grouping_strategy
 
         default_sandbox_spec_id: None | str | Unset
         if isinstance(self.default_sandbox_spec_id, Unset):
@@ -206,7 +243,14 @@ class UserInfo:
 
         git_user_email = _parse_git_user_email(d.pop("git_user_email", UNSET))
 
-        sandbox_grouping_strategy = d.pop("sandbox_grouping_strategy", UNSET)
+        _sandbox_grouping_strategy = d.pop("sandbox_grouping_strategy", UNSET)
+        sandbox_grouping_strategy: SandboxGroupingStrategy | Unset
+        if isinstance(_sandbox_grouping_strategy, Unset):
+            sandbox_grouping_strategy = UNSET
+        else:
+            sandbox_grouping_strategy = check_sandbox_grouping_strategy(
+                _sandbox_grouping_strategy
+            )
 
         def _parse_default_sandbox_spec_id(data: object) -> None | str | Unset:
             if data is None:

@@ -7,6 +7,7 @@ random ``SESSION_API_KEY`` so every recorded call really authenticates, and the 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 from collections.abc import Callable, Iterator
@@ -14,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from openhands_api.v0 import V0Client
+from openhands_api.v0 import AsyncV0Client, V0Client
 
 from tests.conftest import CANONICAL_URL, is_live
+from tests.twins import TWINS, twin
 
 # `GET /api/options/config` carries the web front end's PostHog project key (public, but it looks
 # like a credential to scanners): keep it out of the cassettes.
@@ -77,15 +79,17 @@ def v0_server(request: pytest.FixtureRequest) -> Iterator[V0Facts]:
         yield V0Facts(server.url, server.key or "", server.settings, server)
 
 
-@pytest.fixture
-def make_client(v0_server: V0Facts) -> Iterator[Callable[..., V0Client]]:
+@pytest.fixture(params=TWINS)
+def make_client(request: pytest.FixtureRequest, v0_server: V0Facts,
+                twin_runner: asyncio.Runner) -> Iterator[Callable[..., V0Client]]:
+    """Makes the sync client, then the async one (driven through tests/twins.py): one contract, both twins."""
     clients: list[V0Client] = []
 
     def make(**kwargs: Any) -> V0Client:
         kwargs.setdefault("api_key", v0_server.key)
         # Self-hosted scheme, also when replaying against the non-loopback canonical host.
         kwargs.setdefault("auth_scheme", "session-key")
-        client = V0Client(base_url=v0_server.url, **kwargs)
+        client: V0Client = twin(request.param, V0Client, AsyncV0Client, twin_runner, base_url=v0_server.url, **kwargs)
         clients.append(client)
         return client
 

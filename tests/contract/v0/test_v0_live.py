@@ -1,58 +1,23 @@
-"""Live only (``make test-live SERVER=v0`` / ``make record``): the whole V0 flow and the seed's Quick
-start against real local openhands-ai 1.6.0 servers. Skipped when replaying: these runs are about
-real timing and real processes, which a cassette cannot show.
+"""Live only (``make test-live SERVER=v0`` / ``make record``): the whole V0 flow and the CLI against a
+real local openhands-ai 1.6.0 server. Skipped when replaying: these runs are about real timing and
+real processes, which a cassette cannot show. (The seed's quick start replays: test_v0_seed.py.)
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from openhands_api import NotFoundError, ServerError
+from openhands_api import NotFoundError
 from openhands_api.v0 import PollProgress, V0Client
 
 from .conftest import V0Facts
 
 pytestmark = pytest.mark.live
-
-# The seed's "Quick start (Python)" (shared/seeds/004_40f01636ff8c30e8.txt), verbatim except the import.
-SEED_QUICK_START = '''
-from openhands_api import OpenHandsAPI
-
-api = OpenHandsAPI(api_key="...")  # or set OPENHANDS_API_KEY
-
-conv = api.create_conversation(
-    initial_user_msg="Please audit this repo for flaky tests and open a PR fixing them.",
-    repository="owner/repo",
-    selected_branch="main",
-)
-conversation_id = conv["conversation_id"]
-
-final = api.poll_until_terminal(conversation_id, timeout_s=1800, poll_interval_s=30)
-print(final["status"], final.get("url"))
-'''
-
-
-@pytest.fixture(scope="module")
-def keyless_server(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A second server without SESSION_API_KEY: the Quick start passes the literal key "..."."""
-    from tests.conftest import is_live
-
-    if not is_live(request.config):
-        pytest.skip("live only")
-    import v0_server as launcher
-
-    with launcher.start_v0_server(session_key=False) as server:
-        yield server.url
-
 
 def test_live_flow_create_poll_events_trajectory_stop_delete(v0_server: V0Facts) -> None:
     with V0Client(api_key=v0_server.key, base_url=v0_server.url) as api:
@@ -95,32 +60,3 @@ def test_live_cli_new_conversation_poll(v0_server: V0Facts) -> None:
     assert v0_server.key not in result.stdout + result.stderr
     with V0Client(api_key=v0_server.key, base_url=v0_server.url) as api:
         api.delete_conversation(data["conversation_id"])
-
-
-def _run_quick_start(source: str) -> tuple[str, dict[str, Any]]:
-    namespace: dict[str, Any] = {}
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        exec(compile(source, "seed-quick-start", "exec"), namespace)
-    return printed.getvalue(), namespace
-
-
-def test_seed_quick_start_with_only_the_import_changed(keyless_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Verbatim, the Quick start reaches the server and stops at the repository: this local server
-    has no git provider token (and no route to GitHub), which the client reports with its hint."""
-    monkeypatch.setenv("OPENHANDS_BASE_URL", keyless_server)
-    with pytest.raises(ServerError) as no_token:
-        _run_quick_start(SEED_QUICK_START)
-    assert "provider token" in no_token.value.hint and "owner/repo" in str(no_token.value)
-
-    # The same program without the repository lines runs to the end and prints status and URL.
-    without_repo = SEED_QUICK_START.replace('    repository="owner/repo",\n    selected_branch="main",\n', "")
-    assert without_repo != SEED_QUICK_START
-    started = time.monotonic()
-    printed, namespace = _run_quick_start(without_repo)
-    elapsed = time.monotonic() - started
-    final = namespace["final"]
-    print(f"\nseed quick start (no repository): {elapsed:.2f} s, ended by {final.ended_by}")
-    assert printed.strip() == f"RUNNING /api/conversations/{namespace['conversation_id']}"
-    assert final.agent_state == "finished"
-    namespace["api"].delete_conversation(namespace["conversation_id"])

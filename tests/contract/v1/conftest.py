@@ -8,13 +8,15 @@ tests/conftest.py rewrites every recorded loopback URL to.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
-from openhands_api.v1 import OpenHandsV1
+from openhands_api.v1 import AsyncOpenHandsV1, OpenHandsV1
 
 from tests.conftest import CANONICAL_URL, is_live
+from tests.twins import TWINS, twin
 
 FAKE_MODEL = "openai/fake-model"
 # What the launcher stores as the fake LLM's key (scrubbed from cassettes anyway); not a secret.
@@ -41,7 +43,9 @@ def v1_server(request: pytest.FixtureRequest) -> Iterator[V1Facts]:
         yield V1Facts(server.url, server.key, server.fake_llm.base_url, live=True)
 
 
-@pytest.fixture
-def v1(v1_server: V1Facts) -> Iterator[OpenHandsV1]:
-    with OpenHandsV1(v1_server.url, api_key=v1_server.key, auth_scheme="session-key") as client:
+@pytest.fixture(params=TWINS)
+def v1(request: pytest.FixtureRequest, v1_server: V1Facts, twin_runner: asyncio.Runner) -> Iterator[OpenHandsV1]:
+    """The sync client, then the async one (driven through tests/twins.py): one contract, both twins."""
+    with twin(request.param, OpenHandsV1, AsyncOpenHandsV1, twin_runner, v1_server.url, api_key=v1_server.key,
+              auth_scheme="session-key") as client:
         yield client

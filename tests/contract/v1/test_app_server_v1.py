@@ -8,22 +8,32 @@ the relation `app == zip == agent + 2` is pinned here on real recordings.
 
 from __future__ import annotations
 
+import json
 import zipfile
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
-from openhands_api import AuthenticationError, BadRequestError, InvalidArgumentError, NotFoundError, ServerError
+from openhands_api import (
+    AuthenticationError,
+    BadRequestError,
+    InvalidArgumentError,
+    NotFoundError,
+    OpenHandsV1API,
+    ServerError,
+)
 from openhands_api._ids import same_id
 from openhands_api._models import present
 from openhands_api._polling import poll_until
 from openhands_api.v1 import (
+    FULL_STATE_EVENTS,
     START_TASK_ACTIVE_STATUSES,
+    EventCountError,
     OpenHandsV1,
-    OpenHandsV1API,
     ResolverError,
+    count_zip_events,
 )
-from openhands_api.v1_counting import FULL_STATE_EVENTS, EventCountError, count_zip_events
 from openhands_api_v1.models import (
     ActionEvent,
     AppConversation,
@@ -251,15 +261,43 @@ def test_bad_input_is_reported_precisely(v1: OpenHandsV1, v1_server: V1Facts, tm
             wrong.me()
 
 
-def test_seed_facade_returns_typed_objects(v1_server: V1Facts) -> None:
+# The V1 seed's "Quick start (Python)" (shared/seeds/000_f96b8839f4061bfc.txt), verbatim except the import.
+SEED_QUICK_START = """
+from openhands_api import OpenHandsV1API
+
+api = OpenHandsV1API()  # uses OPENHANDS_API_KEY
+
+me = api.users_me()
+print(me)
+
+recent = api.app_conversations_search(limit=5)
+print(recent)
+
+api.close()
+"""
+
+
+def test_seed_quick_start_and_facade(v1_server: V1Facts, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("OPENHANDS_API_KEY", v1_server.key)
+    monkeypatch.setenv("OPENHANDS_BASE_URL", v1_server.url)
+    monkeypatch.setenv("OPENHANDS_AUTH_SCHEME", "session-key")
+    namespace: dict[str, Any] = {}
+    exec(compile(SEED_QUICK_START, "seed-quick-start", "exec"), namespace)
+    printed = capsys.readouterr().out
+    assert FAKE_MODEL in printed and v1_server.key not in printed
+
+    # The seed's dict reads work, json.dumps works, and the typed model is there too.
+    me, recent = namespace["me"], namespace["recent"]
+    assert me["agent_settings"]["llm"]["model"] == FAKE_MODEL == me.model.agent_settings.llm.model
+    assert isinstance(recent["items"], list) and recent.get("next_page_id") is None and "items" in list(recent)
+    assert json.loads(json.dumps(recent)) == dict(recent)
+    assert me.agent_settings.llm.model == FAKE_MODEL  # attribute reads of the earlier facade still work
+
     with OpenHandsV1API(api_key=v1_server.key, base_url=v1_server.url, auth_scheme="session-key") as api:
-        me = api.users_me()
-        assert me.agent_settings.llm.model == FAKE_MODEL
-        page = api.app_conversations_search(limit=5)
-        assert isinstance(page.items, list)
         assert isinstance(api.app_conversations_count(), int)
-        assert isinstance(api.sandboxes_search(limit=5).items, list)
-        assert api.sandbox_specs_search(limit=5).items
+        assert isinstance(api.sandboxes_search(limit=5)["items"], list)
+        assert api.sandbox_specs_search(limit=5)["items"]
         assert api.app_conversation_get(UNKNOWN_ID) is None  # the seed's contract: None, not an error
         assert api.app_conversation_start_task_get(UNKNOWN_ID) is None
         with pytest.raises(NotFoundError):

@@ -28,6 +28,7 @@ from openhands_api_agent.types import UNSET, File, Unset
 
 from .. import _constants as C
 from .._exceptions import InvalidArgumentError
+from .._seam import building_request
 from .._secret import Secret
 from ._types import BashResult, TerminalType
 
@@ -46,10 +47,12 @@ def require_absolute(path: str) -> str:
     return path
 
 
+@building_request()
 def message_request(text: str, run: bool | None = None) -> SendMessageRequest:
     return SendMessageRequest(role="user", content=[TextContent(text=text)], run=_given(run))
 
 
+@building_request()
 def start_request(
     *,
     working_dir: str,
@@ -76,10 +79,8 @@ def start_request(
             params = ToolSpecParams()
             params.additional_properties["terminal_type"] = terminal_type
         tool_specs.append(ToolSpec(name=name, params=params))
-    tag_map: StartConversationRequestTags | Unset = UNSET
-    if tags is not None:
-        tag_map = StartConversationRequestTags()
-        tag_map.additional_properties.update(tags)
+    # from_dict, not the constructor: the tag rules (lowercase alphanumeric keys, string values) run there.
+    tag_map: StartConversationRequestTags | Unset = UNSET if tags is None else StartConversationRequestTags.from_dict(tags)
     return StartConversationRequest(
         workspace=WorkspaceSpec(working_dir=working_dir),
         agent=AgentSpec(llm=llm, tools=tool_specs),
@@ -91,6 +92,7 @@ def start_request(
     )
 
 
+@building_request()
 def bash_request(command: str, cwd: str | None, timeout_s: int | None) -> tuple[ExecuteBashRequest, httpx.Timeout]:
     """The body of ``execute_bash_command`` and the HTTP timeout it needs (the answer comes when the
     command ends: its whole timeout, server default 300 s, plus the usual read time)."""

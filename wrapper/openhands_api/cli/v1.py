@@ -13,8 +13,7 @@ import time
 from typing import Any
 
 from .._models import present
-from ..v1 import OpenHandsV1, StartedConversation
-from ..v1_counting import SOURCES
+from ..v1 import SOURCES, OpenHandsV1, StartedConversation
 from .main import CLIContext, event_line
 
 

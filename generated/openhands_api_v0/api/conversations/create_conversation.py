@@ -34,7 +34,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ConversationResponse | ErrorBody | HTTPValidationError | None:
+) -> ConversationResponse | ErrorBody | HTTPValidationError | str | None:
     if response.status_code == 200:
         response_200 = ConversationResponse.from_dict(response.json())
 
@@ -55,6 +55,10 @@ def _parse_response(
 
         return response_422
 
+    if response.status_code == 500:
+        response_500 = response.text
+        return response_500
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -63,7 +67,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ConversationResponse | ErrorBody | HTTPValidationError]:
+) -> Response[ConversationResponse | ErrorBody | HTTPValidationError | str]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -76,7 +80,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: InitSessionRequest,
-) -> Response[ConversationResponse | ErrorBody | HTTPValidationError]:
+) -> Response[ConversationResponse | ErrorBody | HTTPValidationError | str]:
     """Create a conversation and start its agent
 
     Args:
@@ -91,7 +95,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ConversationResponse | ErrorBody | HTTPValidationError]
+        Response[ConversationResponse | ErrorBody | HTTPValidationError | str]
     """
 
     kwargs = _get_kwargs(
@@ -109,7 +113,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: InitSessionRequest,
-) -> ConversationResponse | ErrorBody | HTTPValidationError | None:
+) -> ConversationResponse | ErrorBody | HTTPValidationError | str | None:
     """Create a conversation and start its agent
 
     Args:
@@ -124,7 +128,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ConversationResponse | ErrorBody | HTTPValidationError
+        ConversationResponse | ErrorBody | HTTPValidationError | str
     """
 
     return sync_detailed(
@@ -137,7 +141,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: InitSessionRequest,
-) -> Response[ConversationResponse | ErrorBody | HTTPValidationError]:
+) -> Response[ConversationResponse | ErrorBody | HTTPValidationError | str]:
     """Create a conversation and start its agent
 
     Args:
@@ -152,7 +156,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ConversationResponse | ErrorBody | HTTPValidationError]
+        Response[ConversationResponse | ErrorBody | HTTPValidationError | str]
     """
 
     kwargs = _get_kwargs(
@@ -168,7 +172,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: InitSessionRequest,
-) -> ConversationResponse | ErrorBody | HTTPValidationError | None:
+) -> ConversationResponse | ErrorBody | HTTPValidationError | str | None:
     """Create a conversation and start its agent
 
     Args:
@@ -183,7 +187,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ConversationResponse | ErrorBody | HTTPValidationError
+        ConversationResponse | ErrorBody | HTTPValidationError | str
     """
 
     return (

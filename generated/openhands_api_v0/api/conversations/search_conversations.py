@@ -53,7 +53,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ConversationInfoResultSet | ErrorBody | HTTPValidationError | None:
+) -> ConversationInfoResultSet | ErrorBody | HTTPValidationError | str | None:
     if response.status_code == 200:
         response_200 = ConversationInfoResultSet.from_dict(response.json())
 
@@ -69,6 +69,10 @@ def _parse_response(
 
         return response_422
 
+    if response.status_code == 500:
+        response_500 = response.text
+        return response_500
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -77,7 +81,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ConversationInfoResultSet | ErrorBody | HTTPValidationError]:
+) -> Response[ConversationInfoResultSet | ErrorBody | HTTPValidationError | str]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -94,7 +98,7 @@ def sync_detailed(
     selected_repository: str | Unset = UNSET,
     conversation_trigger: ConversationTrigger | Unset = UNSET,
     include_sub_conversations: bool | Unset = UNSET,
-) -> Response[ConversationInfoResultSet | ErrorBody | HTTPValidationError]:
+) -> Response[ConversationInfoResultSet | ErrorBody | HTTPValidationError | str]:
     """List conversations, newest first, one page at a time
 
     Args:
@@ -109,7 +113,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ConversationInfoResultSet | ErrorBody | HTTPValidationError]
+        Response[ConversationInfoResultSet | ErrorBody | HTTPValidationError | str]
     """
 
     kwargs = _get_kwargs(
@@ -135,7 +139,7 @@ def sync(
     selected_repository: str | Unset = UNSET,
     conversation_trigger: ConversationTrigger | Unset = UNSET,
     include_sub_conversations: bool | Unset = UNSET,
-) -> ConversationInfoResultSet | ErrorBody | HTTPValidationError | None:
+) -> ConversationInfoResultSet | ErrorBody | HTTPValidationError | str | None:
     """List conversations, newest first, one page at a time
 
     Args:
@@ -150,7 +154,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ConversationInfoResultSet | ErrorBody | HTTPValidationError
+        ConversationInfoResultSet | ErrorBody | HTTPValidationError | str
     """
 
     return sync_detailed(
@@ -171,7 +175,7 @@ async def asyncio_detailed(
     selected_repository: str | Unset = UNSET,
     conversation_trigger: ConversationTrigger | Unset = UNSET,
     include_sub_conversations: bool | Unset = UNSET,
-) -> Response[ConversationInfoResultSet | ErrorBody | HTTPValidationError]:
+) -> Response[ConversationInfoResultSet | ErrorBody | HTTPValidationError | str]:
     """List conversations, newest first, one page at a time
 
     Args:
@@ -186,7 +190,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ConversationInfoResultSet | ErrorBody | HTTPValidationError]
+        Response[ConversationInfoResultSet | ErrorBody | HTTPValidationError | str]
     """
 
     kwargs = _get_kwargs(
@@ -210,7 +214,7 @@ async def asyncio(
     selected_repository: str | Unset = UNSET,
     conversation_trigger: ConversationTrigger | Unset = UNSET,
     include_sub_conversations: bool | Unset = UNSET,
-) -> ConversationInfoResultSet | ErrorBody | HTTPValidationError | None:
+) -> ConversationInfoResultSet | ErrorBody | HTTPValidationError | str | None:
     """List conversations, newest first, one page at a time
 
     Args:
@@ -225,7 +229,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ConversationInfoResultSet | ErrorBody | HTTPValidationError
+        ConversationInfoResultSet | ErrorBody | HTTPValidationError | str
     """
 
     return (

@@ -8,20 +8,25 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_body import ErrorBody
+from ...models.event_kind import EventKind
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     conversation_id: str,
     *,
-    kind_eq: str | Unset = UNSET,
+    kind_eq: EventKind | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    params["kind__eq"] = kind_eq
+    json_kind_eq: str | Unset = UNSET
+    if not isinstance(kind_eq, Unset):
+        json_kind_eq = kind_eq
+
+    params["kind__eq"] = json_kind_eq
 
     params["timestamp__gte"] = timestamp_gte
 
@@ -42,7 +47,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorBody | int | None:
+) -> ErrorBody | int | str | None:
     if response.status_code == 200:
         response_200 = cast(int, response.json())
         return response_200
@@ -57,6 +62,10 @@ def _parse_response(
 
         return response_422
 
+    if response.status_code == 500:
+        response_500 = response.text
+        return response_500
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -65,7 +74,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorBody | int]:
+) -> Response[ErrorBody | int | str]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -78,10 +87,10 @@ def sync_detailed(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    kind_eq: str | Unset = UNSET,
+    kind_eq: EventKind | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
-) -> Response[ErrorBody | int]:
+) -> Response[ErrorBody | int | str]:
     """Number of stored events (a bare JSON integer; 0 for an unknown conversation)
 
      Counts what the agent server posted to the app server's webhook: the agent server's own events plus
@@ -90,7 +99,8 @@ def sync_detailed(
 
     Args:
         conversation_id (str):
-        kind_eq (str | Unset):
+        kind_eq (EventKind | Unset): The event classes the events filter takes (any other value is
+            answered 422)
         timestamp_gte (str | Unset):
         timestamp_lt (str | Unset):
 
@@ -99,7 +109,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | int]
+        Response[ErrorBody | int | str]
     """
 
     kwargs = _get_kwargs(
@@ -120,10 +130,10 @@ def sync(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    kind_eq: str | Unset = UNSET,
+    kind_eq: EventKind | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
-) -> ErrorBody | int | None:
+) -> ErrorBody | int | str | None:
     """Number of stored events (a bare JSON integer; 0 for an unknown conversation)
 
      Counts what the agent server posted to the app server's webhook: the agent server's own events plus
@@ -132,7 +142,8 @@ def sync(
 
     Args:
         conversation_id (str):
-        kind_eq (str | Unset):
+        kind_eq (EventKind | Unset): The event classes the events filter takes (any other value is
+            answered 422)
         timestamp_gte (str | Unset):
         timestamp_lt (str | Unset):
 
@@ -141,7 +152,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | int
+        ErrorBody | int | str
     """
 
     return sync_detailed(
@@ -157,10 +168,10 @@ async def asyncio_detailed(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    kind_eq: str | Unset = UNSET,
+    kind_eq: EventKind | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
-) -> Response[ErrorBody | int]:
+) -> Response[ErrorBody | int | str]:
     """Number of stored events (a bare JSON integer; 0 for an unknown conversation)
 
      Counts what the agent server posted to the app server's webhook: the agent server's own events plus
@@ -169,7 +180,8 @@ async def asyncio_detailed(
 
     Args:
         conversation_id (str):
-        kind_eq (str | Unset):
+        kind_eq (EventKind | Unset): The event classes the events filter takes (any other value is
+            answered 422)
         timestamp_gte (str | Unset):
         timestamp_lt (str | Unset):
 
@@ -178,7 +190,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | int]
+        Response[ErrorBody | int | str]
     """
 
     kwargs = _get_kwargs(
@@ -197,10 +209,10 @@ async def asyncio(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    kind_eq: str | Unset = UNSET,
+    kind_eq: EventKind | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
-) -> ErrorBody | int | None:
+) -> ErrorBody | int | str | None:
     """Number of stored events (a bare JSON integer; 0 for an unknown conversation)
 
      Counts what the agent server posted to the app server's webhook: the agent server's own events plus
@@ -209,7 +221,8 @@ async def asyncio(
 
     Args:
         conversation_id (str):
-        kind_eq (str | Unset):
+        kind_eq (EventKind | Unset): The event classes the events filter takes (any other value is
+            answered 422)
         timestamp_gte (str | Unset):
         timestamp_lt (str | Unset):
 
@@ -218,7 +231,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | int
+        ErrorBody | int | str
     """
 
     return (

@@ -8,6 +8,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_body import ErrorBody
+from ...models.event_kind import EventKind
 from ...models.event_page import EventPage
 from ...models.event_sort_order import EventSortOrder
 from ...types import UNSET, Response, Unset
@@ -16,7 +17,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     conversation_id: str,
     *,
-    kind_eq: str | Unset = UNSET,
+    kind_eq: EventKind | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
     sort_order: EventSortOrder | Unset = UNSET,
@@ -26,7 +27,11 @@ def _get_kwargs(
 
     params: dict[str, Any] = {}
 
-    params["kind__eq"] = kind_eq
+    json_kind_eq: str | Unset = UNSET
+    if not isinstance(kind_eq, Unset):
+        json_kind_eq = kind_eq
+
+    params["kind__eq"] = json_kind_eq
 
     params["timestamp__gte"] = timestamp_gte
 
@@ -57,7 +62,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorBody | EventPage | None:
+) -> ErrorBody | EventPage | str | None:
     if response.status_code == 200:
         response_200 = EventPage.from_dict(response.json())
 
@@ -73,6 +78,10 @@ def _parse_response(
 
         return response_422
 
+    if response.status_code == 500:
+        response_500 = response.text
+        return response_500
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -81,7 +90,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorBody | EventPage]:
+) -> Response[ErrorBody | EventPage | str]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -94,18 +103,19 @@ def sync_detailed(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    kind_eq: str | Unset = UNSET,
+    kind_eq: EventKind | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
     sort_order: EventSortOrder | Unset = UNSET,
     page_id: str | Unset = UNSET,
     limit: int | Unset = UNSET,
-) -> Response[ErrorBody | EventPage]:
+) -> Response[ErrorBody | EventPage | str]:
     """One page of the events the app server stored (an unknown conversation gives an empty page)
 
     Args:
         conversation_id (str):
-        kind_eq (str | Unset):
+        kind_eq (EventKind | Unset): The event classes the events filter takes (any other value is
+            answered 422)
         timestamp_gte (str | Unset):
         timestamp_lt (str | Unset):
         sort_order (EventSortOrder | Unset):
@@ -117,7 +127,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | EventPage]
+        Response[ErrorBody | EventPage | str]
     """
 
     kwargs = _get_kwargs(
@@ -141,18 +151,19 @@ def sync(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    kind_eq: str | Unset = UNSET,
+    kind_eq: EventKind | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
     sort_order: EventSortOrder | Unset = UNSET,
     page_id: str | Unset = UNSET,
     limit: int | Unset = UNSET,
-) -> ErrorBody | EventPage | None:
+) -> ErrorBody | EventPage | str | None:
     """One page of the events the app server stored (an unknown conversation gives an empty page)
 
     Args:
         conversation_id (str):
-        kind_eq (str | Unset):
+        kind_eq (EventKind | Unset): The event classes the events filter takes (any other value is
+            answered 422)
         timestamp_gte (str | Unset):
         timestamp_lt (str | Unset):
         sort_order (EventSortOrder | Unset):
@@ -164,7 +175,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | EventPage
+        ErrorBody | EventPage | str
     """
 
     return sync_detailed(
@@ -183,18 +194,19 @@ async def asyncio_detailed(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    kind_eq: str | Unset = UNSET,
+    kind_eq: EventKind | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
     sort_order: EventSortOrder | Unset = UNSET,
     page_id: str | Unset = UNSET,
     limit: int | Unset = UNSET,
-) -> Response[ErrorBody | EventPage]:
+) -> Response[ErrorBody | EventPage | str]:
     """One page of the events the app server stored (an unknown conversation gives an empty page)
 
     Args:
         conversation_id (str):
-        kind_eq (str | Unset):
+        kind_eq (EventKind | Unset): The event classes the events filter takes (any other value is
+            answered 422)
         timestamp_gte (str | Unset):
         timestamp_lt (str | Unset):
         sort_order (EventSortOrder | Unset):
@@ -206,7 +218,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | EventPage]
+        Response[ErrorBody | EventPage | str]
     """
 
     kwargs = _get_kwargs(
@@ -228,18 +240,19 @@ async def asyncio(
     conversation_id: str,
     *,
     client: AuthenticatedClient | Client,
-    kind_eq: str | Unset = UNSET,
+    kind_eq: EventKind | Unset = UNSET,
     timestamp_gte: str | Unset = UNSET,
     timestamp_lt: str | Unset = UNSET,
     sort_order: EventSortOrder | Unset = UNSET,
     page_id: str | Unset = UNSET,
     limit: int | Unset = UNSET,
-) -> ErrorBody | EventPage | None:
+) -> ErrorBody | EventPage | str | None:
     """One page of the events the app server stored (an unknown conversation gives an empty page)
 
     Args:
         conversation_id (str):
-        kind_eq (str | Unset):
+        kind_eq (EventKind | Unset): The event classes the events filter takes (any other value is
+            answered 422)
         timestamp_gte (str | Unset):
         timestamp_lt (str | Unset):
         sort_order (EventSortOrder | Unset):
@@ -251,7 +264,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | EventPage
+        ErrorBody | EventPage | str
     """
 
     return (

@@ -13,29 +13,45 @@ URLs are tried in that order, keys from the conversation, then the sandbox. The 
 checked *before* anything talks to the agent server: a PAUSED sandbox (SIGSTOP on process
 sandboxes) makes agent-server calls hang rather than fail. It is resumed and waited for by
 default; MISSING or ERROR end in :class:`ResolverError` naming the step that failed.
+
+The resolver needs only the reads of :class:`AsyncV1Lookups`, not the client: the client passes
+itself (and the options for the agent-server client) in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from ._exceptions import ResolverError
-from ._secret import MASK, Secret
+from openhands_api_v1.models import AppConversation, AppConversationStartTask, SandboxInfo
 
-if TYPE_CHECKING:
-    from openhands_api_v1.models import AppConversation, AppConversationStartTask, SandboxInfo
+from .. import _constants as C
+from .._exceptions import ResolverError
+from .._ids import is_uuid
+from .._models import present
+from .._secret import MASK, Secret
+from ..agent import AsyncAgentServerClient
+from ._shapes import (
+    AGENT_SERVER_URL_NAME,
+    agent_base_from_conversation_url,
+    agent_url_from_sandbox,
+    check_sandbox_usable,
+)
 
-    from .agent import AgentServerClient
-    from .v1 import OpenHandsV1
 
-AGENT_SERVER_URL_NAME = "AGENT_SERVER"
-_CONVERSATION_PATH = "/api/conversations"
+class AsyncV1Lookups(Protocol):
+    """What the resolver reads from a V1 app server."""
+
+    async def get_conversations(self, conversation_ids: Sequence[str]) -> list[AppConversation | None]: ...
+    async def get_start_tasks(self, task_ids: Sequence[str]) -> list[AppConversationStartTask | None]: ...
+    async def get_sandboxes(self, sandbox_ids: Sequence[str]) -> list[SandboxInfo | None]: ...
+    async def resume_sandbox(self, sandbox_id: str) -> SandboxInfo | None: ...
+    async def wait_sandbox_running(self, sandbox_id: str, *, timeout_s: float) -> SandboxInfo: ...
 
 
 @dataclass(frozen=True)
-class ResolvedAgentServer:
+class AsyncResolvedAgentServer:
     """A resolved agent server. The key never shows in repr; ``client()`` builds the agent client."""
 
     url: str
@@ -49,52 +65,31 @@ class ResolvedAgentServer:
     steps: tuple[str, ...] = ()
     client_kwargs: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
-    def client(self, **kwargs: Any) -> AgentServerClient:
-        """An :class:`~openhands_api.agent.AgentServerClient` for this server (close it when done)."""
-        from .agent import AgentServerClient
-
-        return AgentServerClient(self.url, self.session_key, **{**self.client_kwargs, **kwargs})
+    def client(self, **kwargs: Any) -> AsyncAgentServerClient:
+        """An agent-server client for this server, with the V1 client's options (close it when done)."""
+        return AsyncAgentServerClient(self.url, self.session_key, **{**self.client_kwargs, **kwargs})
 
     def __repr__(self) -> str:
         return (
-            f"ResolvedAgentServer(url={self.url!r}, session_key={MASK!r}, conversation_id={self.conversation_id!r}, "
+            f"{type(self).__name__}(url={self.url!r}, session_key={MASK!r}, conversation_id={self.conversation_id!r}, "
             f"sandbox_id={self.sandbox_id!r}, url_source={self.url_source!r}, resumed={self.resumed})"
         )
 
 
-def agent_base_from_conversation_url(conversation_url: str) -> str | None:
-    """``http://host:port/api/conversations/<id>`` → ``http://host:port`` (None if not that shape)."""
-    index = conversation_url.find(_CONVERSATION_PATH)
-    if index <= 0:
-        return None
-    return conversation_url[:index].rstrip("/")
-
-
-def agent_url_from_sandbox(sandbox: SandboxInfo) -> str | None:
-    from ._models import present
-
-    for exposed in present(sandbox.exposed_urls) or []:
-        if str(exposed.name) == AGENT_SERVER_URL_NAME and exposed.url:
-            return str(exposed.url).rstrip("/")
-    return None
-
-
-def _identify(api: OpenHandsV1, any_id: str, steps: list[str]) -> tuple[
+async def _identify(api: AsyncV1Lookups, any_id: str, steps: list[str]) -> tuple[
         AppConversationStartTask | None, AppConversation | None, SandboxInfo | None]:
     """Find what ``any_id`` names. Conversation and start-task ids are UUIDs; sandbox ids are not
     on self-hosted servers (22 base62 characters), so a non-UUID goes straight to the sandboxes."""
-    from ._ids import is_uuid
-
     if is_uuid(any_id):
-        conv = api.get_conversations([any_id])[0]
+        conv = (await api.get_conversations([any_id]))[0]
         if conv is not None:
             steps.append(f"{any_id} is a conversation")
             return None, conv, None
-        task = api.get_start_tasks([any_id])[0]
+        task = (await api.get_start_tasks([any_id]))[0]
         if task is not None:
             steps.append(f"{any_id} is a start task ({task.status})")
             return task, None, None
-    sandbox = api.get_sandboxes([any_id])[0]
+    sandbox = (await api.get_sandboxes([any_id]))[0]
     if sandbox is not None:
         steps.append(f"{any_id} is a sandbox ({sandbox.status})")
         return None, None, sandbox
@@ -104,17 +99,45 @@ def _identify(api: OpenHandsV1, any_id: str, steps: list[str]) -> tuple[
     )
 
 
-def resolve_agent_server(
-    api: OpenHandsV1,
+def _url_of(task: AppConversationStartTask | None, conv: AppConversation | None,
+            sandbox: SandboxInfo) -> tuple[str, str]:
+    """The agent server URL and where it came from: start task, then conversation, then sandbox."""
+    task_url = present(task.agent_server_url) if task is not None else None
+    if task_url:
+        return task_url.rstrip("/"), "start task agent_server_url"
+    conversation_url = present(conv.conversation_url) if conv is not None else None
+    url = agent_base_from_conversation_url(conversation_url) if conversation_url else None
+    if url is not None:
+        return url, "conversation conversation_url"
+    url = agent_url_from_sandbox(sandbox)
+    if url is None:
+        raise ResolverError(f"neither the start task, the conversation nor sandbox {sandbox.id} names an agent server URL",
+                            step="url", hint="the sandbox may still be starting; retry in a few seconds")
+    return url, f"sandbox exposed_urls[{AGENT_SERVER_URL_NAME}]"
+
+
+def _key_of(conv: AppConversation | None, sandbox: SandboxInfo) -> tuple[str, str]:
+    """The session key and where it came from: conversation, then sandbox."""
+    conversation_key = present(conv.session_api_key) if conv is not None else None
+    if conversation_key:
+        return conversation_key, "conversation session_api_key"
+    sandbox_key = present(sandbox.session_api_key)
+    if sandbox_key:
+        return sandbox_key, "sandbox session_api_key"
+    raise ResolverError(f"no session key for sandbox {sandbox.id}", step="key",
+                        hint="the server hides it unless the sandbox is RUNNING and you own it")
+
+
+async def resolve_agent_server(
+    api: AsyncV1Lookups,
     any_id: str,
     *,
+    client_kwargs: dict[str, Any],
     resume: bool = True,
-    timeout_s: float = 120.0,
+    timeout_s: float = C.V1_SANDBOX_WAIT_TIMEOUT_S,
     on_progress: Callable[[str], None] | None = None,
-) -> ResolvedAgentServer:
-    """Resolve ``any_id`` (see the module docstring); used by :meth:`OpenHandsV1.resolve_agent_server`."""
-    from ._models import present
-
+) -> AsyncResolvedAgentServer:
+    """Resolve ``any_id`` (see the module docstring). ``client_kwargs`` go to the agent-server client."""
     steps: list[str] = []
 
     def note(message: str) -> None:
@@ -122,7 +145,7 @@ def resolve_agent_server(
         if on_progress is not None:
             on_progress(message)
 
-    task, conv, sandbox = _identify(api, any_id.strip(), steps)
+    task, conv, sandbox = await _identify(api, any_id.strip(), steps)
 
     # Start task → its conversation and sandbox.
     if task is not None:
@@ -133,16 +156,16 @@ def resolve_agent_server(
                                 hint="start a new conversation; the failed one has no agent server")
         conversation_id = present(task.app_conversation_id)
         if conversation_id:
-            conv = api.get_conversations([conversation_id])[0]
-        sandbox_id = present(task.sandbox_id)
-        if conv is None and not sandbox_id:
+            conv = (await api.get_conversations([conversation_id]))[0]
+        if conv is None and not present(task.sandbox_id):
             raise ResolverError(f"start task {task.id} is still {status}: it has no sandbox yet", step="start task",
                                 hint="wait for it first (wait_until_ready / `openhands-api start-conversation` waits)")
 
-    sandbox_id = (present(sandbox.id) if sandbox is not None else None) or (conv.sandbox_id if conv is not None and bool(present(conv.sandbox_id)) else None) \
+    sandbox_id = (present(sandbox.id) if sandbox is not None else None) \
+        or (present(conv.sandbox_id) if conv is not None else None) \
         or (present(task.sandbox_id) if task is not None else None)
     if sandbox is None and sandbox_id:
-        sandbox = api.get_sandboxes([sandbox_id])[0]
+        sandbox = (await api.get_sandboxes([sandbox_id]))[0]
         if sandbox is None:
             raise ResolverError(f"sandbox {sandbox_id} does not exist any more", step="sandbox",
                                 hint="it was deleted (or the server restarted and forgot it): start a new conversation")
@@ -153,59 +176,33 @@ def resolve_agent_server(
     resumed = False
     status = str(sandbox.status)
     note(f"sandbox {sandbox.id} is {status}")
+    check_sandbox_usable(status, f"sandbox {sandbox.id}", paused_ok=resume)
     if status == "PAUSED":
-        if not resume:
-            raise ResolverError(f"sandbox {sandbox.id} is PAUSED; its agent server would hang", step="sandbox",
-                                hint="resume it (resume=True, or `openhands-api resume-sandbox ID`)")
         note(f"resuming sandbox {sandbox.id}")
-        api.resume_sandbox(str(sandbox.id))
+        await api.resume_sandbox(str(sandbox.id))
         resumed = True
         status = "STARTING"
     if status == "STARTING":
-        sandbox = api.wait_sandbox_running(str(sandbox.id), timeout_s=timeout_s)
+        sandbox = await api.wait_sandbox_running(str(sandbox.id), timeout_s=timeout_s)
         note(f"sandbox {sandbox.id} is RUNNING")
         if conv is not None:  # URL and key appear on the conversation only while RUNNING
-            conv = api.get_conversations([conv.id])[0]
-    elif status in ("MISSING", "ERROR"):
-        raise ResolverError(f"sandbox {sandbox.id} is {status}", step="sandbox",
-                            hint="its agent server is gone: start a new conversation")
+            conv = (await api.get_conversations([conv.id]))[0]
     elif status != "RUNNING":
         raise ResolverError(f"sandbox {sandbox.id} has status {status!r}, which this client does not know",
                             step="sandbox", hint="upgrade openhands-api, or resume/inspect the sandbox by hand")
 
-    # URL: start task, then conversation, then sandbox.
-    url = url_source = None
-    if task is not None and bool(present(task.agent_server_url)):
-        url, url_source = str(task.agent_server_url).rstrip("/"), "start task agent_server_url"
-    elif conv is not None and bool(present(conv.conversation_url)):
-        url = agent_base_from_conversation_url(str(conv.conversation_url))
-        url_source = "conversation conversation_url"
-    if url is None:
-        url = agent_url_from_sandbox(sandbox)
-        url_source = f"sandbox exposed_urls[{AGENT_SERVER_URL_NAME}]"
-    if url is None:
-        raise ResolverError(f"neither the start task, the conversation nor sandbox {sandbox.id} names an agent server URL",
-                            step="url", hint="the sandbox may still be starting; retry in a few seconds")
-
-    # Key: conversation, then sandbox.
-    key = key_source = None
-    if conv is not None and bool(present(conv.session_api_key)):
-        key, key_source = str(conv.session_api_key), "conversation session_api_key"
-    elif present(sandbox.session_api_key):
-        key, key_source = str(sandbox.session_api_key), "sandbox session_api_key"
-    if key is None:
-        raise ResolverError(f"no session key for sandbox {sandbox.id}", step="key",
-                            hint="the server hides it unless the sandbox is RUNNING and you own it")
+    url, url_source = _url_of(task, conv, sandbox)
+    key, key_source = _key_of(conv, sandbox)
     note(f"agent server {url} (url from {url_source}, key from {key_source})")
-    return ResolvedAgentServer(
+    return AsyncResolvedAgentServer(
         url=url,
         session_key=Secret(key),
         conversation_id=conv.id if conv is not None else None,
         sandbox_id=str(sandbox.id),
         start_task_id=task.id if task is not None else None,
-        url_source=str(url_source),
-        key_source=str(key_source),
+        url_source=url_source,
+        key_source=key_source,
         resumed=resumed,
         steps=tuple(steps),
-        client_kwargs=api._agent_client_kwargs(),
+        client_kwargs=client_kwargs,
     )
