@@ -734,9 +734,9 @@ export interface components {
         BashCommand: {
             /** @constant */
             kind: "BashCommand";
-            id?: string;
-            timestamp?: string;
-            command?: string;
+            id: string;
+            timestamp: string;
+            command: string;
             cwd?: string | null;
             timeout?: number;
         };

@@ -47,8 +47,9 @@ from openhands_api import (
     WaitTimeoutError,
     present,
 )
+from openhands_api.agent import BashEvent
 from openhands_api.v0 import PollResult
-from openhands_api_agent.models import ConversationInfo, EventPage
+from openhands_api_agent.models import BashCommand, ConversationInfo, EventPage, GitChange, GitDiff
 from openhands_api_v1.models import AppConversationPage, UserInfo
 
 
@@ -74,12 +75,23 @@ def agent_server(url: str) -> None:
             agent.get_conversation("00000000-0000-4000-8000-000000000000")
         except NotFoundError as err:
             assert_type(err.status_code, int)
+        agent.respond_to_confirmation("c", accept=True)
+        assert_type(agent.final_response("c"), str)
+        assert_type(agent.download_trajectory("c", "out.zip"), int)
+        started = agent.start_bash("sleep 1")
+        assert_type(started, BashCommand)
+        for bash_event in agent.iter_bash_events(command_id=started.id, kind="BashOutput"):
+            assert_type(bash_event, BashEvent)
+        assert_type(agent.git_changes("/w/repo"), list[GitChange])
+        assert_type(agent.git_diff("/w/repo/a.txt"), GitDiff)
 
 
 async def agent_server_async(url: str) -> None:
     async with AsyncAgentServerClient(url) as agent:
         assert_type(agent, AsyncAgentServerClient)
         assert_type(await agent.bash("ls"), BashResult)
+        await agent.rename("c", "title")
+        await agent.interrupt("c")
         pages = agent.iter_conversations()
         assert_type(pages, AsyncPager[ConversationInfo])
         async for conv in agent.iter_conversations():

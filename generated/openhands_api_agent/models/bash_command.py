@@ -25,17 +25,17 @@ class BashCommand:
     """
     Attributes:
         kind (Literal['BashCommand']):
-        id (str | Unset):
-        timestamp (str | Unset):
-        command (str | Unset):
+        id (str):
+        timestamp (str):
+        command (str):
         cwd (None | str | Unset):
         timeout (int | Unset):
     """
 
     kind: Literal["BashCommand"]
-    id: str | Unset = UNSET
-    timestamp: str | Unset = UNSET
-    command: str | Unset = UNSET
+    id: str
+    timestamp: str
+    command: str
     cwd: None | str | Unset = UNSET
     timeout: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -89,14 +89,11 @@ class BashCommand:
         field_dict.update(
             {
                 "kind": kind,
+                "id": id,
+                "timestamp": timestamp,
+                "command": command,
             }
         )
-        if id is not UNSET:
-            field_dict["id"] = id
-        if timestamp is not UNSET:
-            field_dict["timestamp"] = timestamp
-        if command is not UNSET:
-            field_dict["command"] = command
         if cwd is not UNSET:
             field_dict["cwd"] = cwd
         if timeout is not UNSET:
@@ -111,11 +108,11 @@ class BashCommand:
         if kind != "BashCommand":
             raise ValueError(f"kind must match const 'BashCommand', got '{kind}'")
 
-        id = d.pop("id", UNSET)
+        id = d.pop("id")
 
-        timestamp = d.pop("timestamp", UNSET)
+        timestamp = d.pop("timestamp")
 
-        command = d.pop("command", UNSET)
+        command = d.pop("command")
 
         def _parse_cwd(data: object) -> None | str | Unset:
             if data is None:

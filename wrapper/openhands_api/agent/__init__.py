@@ -8,6 +8,7 @@ clients return besides generated models.
 from .. import _constants as _C
 from ._async_client import AsyncAgentServerClient as AsyncAgentServerClient
 from ._client import AgentServerClient as AgentServerClient
+from ._types import BashEvent as BashEvent
 from ._types import BashResult as BashResult
 from ._types import Event as Event
 from ._types import TerminalType as TerminalType
@@ -22,6 +23,7 @@ __all__ = [
     "NEEDS_USER_STATUSES",
     "AgentServerClient",
     "AsyncAgentServerClient",
+    "BashEvent",
     "BashResult",
     "Event",
     "TerminalType",

@@ -55,6 +55,7 @@ from .._auth import SessionKeyAuth, session_key_from
 from .._pagination import AsyncPager, check_limit
 from .._polling import apoll_until
 from .._secret import MASK, Secret
+from ._async_operations import AsyncAgentOperations
 from ._requests import (
     bash_request,
     bash_result,
@@ -67,11 +68,12 @@ from ._requests import (
 from ._types import EVENT_CLASSES, BashResult, Event, TerminalType
 
 
-class AsyncAgentServerClient(AsyncBaseClient):
+class AsyncAgentServerClient(AsyncAgentOperations, AsyncBaseClient):
     """A client for one agent server (``url`` + session key).
 
     ``session_key`` defaults to ``$OH_SESSION_API_KEY``. One keep-alive connection pool is shared by
-    every call; close it with :meth:`aclose` or use the client as a context manager.
+    every call; close it with :meth:`aclose` or use the client as a context manager. Interrupt,
+    confirmation, rename, background bash, git and trajectory come from :class:`AsyncAgentOperations`.
     """
 
     def __init__(
@@ -128,16 +130,19 @@ class AsyncAgentServerClient(AsyncBaseClient):
         autotitle: bool | None = None,
         tags: dict[str, str] | None = None,
         llm_extra: dict[str, Any] | None = None,
+        confirm_actions: bool = False,
     ) -> ConversationInfo:
         """Start a conversation; with ``prompt`` the agent starts running at once.
 
         ``terminal_type="subprocess"`` makes terminal output deterministic (the default tmux
         terminal's text varies between runs). The LLM key is sent once and never echoed back.
+        ``confirm_actions=True``: every action waits (``waiting_for_confirmation``) for
+        :meth:`respond_to_confirmation`.
         """
         body = start_request(
             working_dir=working_dir, llm_model=llm_model, llm_api_key=llm_api_key, llm_base_url=llm_base_url, prompt=prompt,
             tools=tools, terminal_type=terminal_type, max_iterations=max_iterations, conversation_id=conversation_id,
-            autotitle=autotitle, tags=tags, llm_extra=llm_extra,
+            autotitle=autotitle, tags=tags, llm_extra=llm_extra, confirm_actions=confirm_actions,
         )
         # Not retried: a retry after a lost answer would start a second conversation.
         return await self._transport.call(start_conversation, expect=ConversationInfo, body=body, retry=False)

@@ -67,6 +67,7 @@ def start_request(
     autotitle: bool | None,
     tags: dict[str, str] | None,
     llm_extra: dict[str, Any] | None,
+    confirm_actions: bool = False,
 ) -> StartConversationRequest:
     """The body of ``POST /api/conversations``."""
     llm = LLMConfig(model=llm_model, base_url=_given(llm_base_url),
@@ -81,7 +82,7 @@ def start_request(
         tool_specs.append(ToolSpec(name=name, params=params))
     # from_dict, not the constructor: the tag rules (lowercase alphanumeric keys, string values) run there.
     tag_map: StartConversationRequestTags | Unset = UNSET if tags is None else StartConversationRequestTags.from_dict(tags)
-    return StartConversationRequest(
+    body = StartConversationRequest(
         workspace=WorkspaceSpec(working_dir=working_dir),
         agent=AgentSpec(llm=llm, tools=tool_specs),
         initial_message=UNSET if prompt is None else message_request(prompt),
@@ -90,6 +91,9 @@ def start_request(
         autotitle=_given(autotitle),
         tags=tag_map,
     )
+    if confirm_actions:  # not in the spec's listed fields (the request is open): the server's policy object
+        body.additional_properties["confirmation_policy"] = {"kind": "AlwaysConfirm"}
+    return body
 
 
 @building_request()

@@ -8,6 +8,8 @@ from typing import Literal, TypeAlias
 from openhands_api_agent.models import (
     ActionEvent,
     AgentErrorEvent,
+    BashCommand,
+    BashError,
     BashOutput,
     ConversationErrorEvent,
     ConversationStateUpdateEvent,
@@ -15,6 +17,7 @@ from openhands_api_agent.models import (
     ObservationEvent,
     PauseEvent,
     SystemPromptEvent,
+    UnknownBashEvent,
     UnknownEvent,
 )
 
@@ -36,6 +39,9 @@ EVENT_CLASSES: tuple[type, ...] = (
     AgentErrorEvent, ConversationErrorEvent, UnknownEvent,
 )
 
+#: One background-shell event: the command itself, a chunk of its output, or an error.
+BashEvent: TypeAlias = BashCommand | BashOutput | BashError | UnknownBashEvent
+
 TerminalType = Literal["tmux", "subprocess"]
 
 
@@ -55,4 +61,4 @@ class BashResult:
         return self.exit_code == 0
 
 
-__all__ = ["EVENT_CLASSES", "BashResult", "Event", "TerminalType"]
+__all__ = ["EVENT_CLASSES", "BashEvent", "BashResult", "Event", "TerminalType"]

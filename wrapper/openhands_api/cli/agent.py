@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any
 
 from ..agent import AgentServerClient
+from . import agent_steer
 from .main import CLIContext, event_line
 
 
@@ -24,6 +25,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     bash.add_argument("shell_command", metavar="COMMAND")
     bash.add_argument("--cwd", help="absolute working directory on the server")
     bash.add_argument("--timeout", type=int, help="seconds before the server kills the command (default 300)")
+    bash.add_argument("--background", action="store_true", help="start it and print its id instead of waiting (see bash-events)")
     bash.set_defaults(handler=_bash)
 
     upload = commands.add_parser("upload", parents=[common], help="upload a local file to an absolute remote path")
@@ -49,12 +51,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     count.add_argument("conversation_id")
     count.set_defaults(handler=_count_events)
 
+    agent_steer.register(commands, common)
+
 
 def _client(args: argparse.Namespace) -> AgentServerClient:
     return AgentServerClient(args.url, args.session_key)
 
 
 def _bash(args: argparse.Namespace, ctx: CLIContext) -> int:
+    if args.background:
+        return agent_steer.start_background(args, ctx)
     with _client(args) as agent:
         result = agent.bash(args.shell_command, cwd=args.cwd, timeout_s=args.timeout)
     data = {"command": result.command, "exit_code": result.exit_code, "stdout": result.stdout,

@@ -1,0 +1,158 @@
+"""The agent server's less common operations: steering a conversation, background shell, git, trajectory.
+
+A mixin of :class:`~openhands_api.agent.AsyncAgentServerClient` (kept apart so each module stays
+readable): confirmation and interrupt drive a conversation started with ``confirm_actions=True`` to
+its end; ``start_bash`` + ``iter_bash_events`` run a command without waiting for it; ``git_changes``
+/ ``git_diff`` read a repository in the workspace. This async module is the source; ``_operations.py``
+is derived from it by ``scripts/unasync.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import quote
+
+from openhands_api_agent.api.bash import search_bash_events, start_bash_command
+from openhands_api_agent.api.conversations import (
+    get_agent_final_response,
+    interrupt_conversation,
+    respond_to_confirmation,
+    update_conversation,
+)
+from openhands_api_agent.api.git import git_changes, git_diff
+from openhands_api_agent.models import (
+    AgentResponseResult,
+    BashCommand,
+    BashEventPage,
+    ConfirmationResponseRequest,
+    ExecuteBashRequest,
+    GitChange,
+    GitDiff,
+    Success,
+    UpdateConversationRequest,
+)
+from openhands_api_agent.models.search_bash_events_kind_eq import SearchBashEventsKindEq
+from openhands_api_agent.models.search_bash_events_sort_order import SearchBashEventsSortOrder
+from openhands_api_agent.types import UNSET
+
+from .. import _constants as C
+from .._async_transport import AsyncTransport
+from .._exceptions import NotFoundError
+from .._ids import path_segment
+from .._pagination import AsyncPager, check_limit
+from .._seam import building_request
+from ._requests import require_absolute
+from ._types import BashEvent
+
+
+@building_request()
+def _confirmation_body(accept: bool, reason: str | None) -> ConfirmationResponseRequest:
+    return ConfirmationResponseRequest(accept=accept, reason=UNSET if reason is None else reason)
+
+
+@building_request()
+def _rename_body(title: str) -> UpdateConversationRequest:
+    return UpdateConversationRequest(title=title)
+
+
+@building_request()
+def _background_body(command: str, cwd: str | None, timeout_s: int | None) -> ExecuteBashRequest:
+    return ExecuteBashRequest(command=command, cwd=UNSET if cwd is None else require_absolute(cwd),
+                              timeout=UNSET if timeout_s is None else int(timeout_s))
+
+
+class AsyncAgentOperations:
+    """Conversation steering, background bash, git and trajectory download (mixed into the client)."""
+
+    _transport: AsyncTransport
+
+    # --- steering a conversation --------------------------------------------------------------------
+
+    async def interrupt(self, conversation_id: str) -> None:
+        """Stop the agent at once (unlike :meth:`pause`, the step in flight is cancelled). Fine when idle.
+
+        An unknown conversation: NotFoundError on 1.58; 1.34 answers 400 (BadRequestError), as for pause.
+        """
+        await self._transport.send(interrupt_conversation, conversation_id=conversation_id, retry=False)
+
+    async def respond_to_confirmation(self, conversation_id: str, *, accept: bool, reason: str | None = None) -> None:
+        """Accept or reject the actions a ``waiting_for_confirmation`` conversation holds.
+
+        Accepting runs them (the agent then goes on until it needs the next confirmation); rejecting
+        tells the agent why (``reason``) and lets it choose again.
+        """
+        await self._transport.send(respond_to_confirmation, conversation_id=conversation_id,
+                                   body=_confirmation_body(accept, reason), retry=False)
+
+    async def final_response(self, conversation_id: str) -> str:
+        """The agent's final answer (its finish message), or ``""`` while it has none."""
+        result = await self._transport.call(get_agent_final_response, expect=AgentResponseResult, conversation_id=conversation_id)
+        return result.response
+
+    async def rename(self, conversation_id: str, title: str) -> None:
+        """Set the conversation's title."""
+        answer, response = await self._transport.call_with_response(
+            update_conversation, expect=Success, conversation_id=conversation_id, body=_rename_body(title), retry=False)
+        # 1.34 answers a rename of an unknown conversation 200 {"success": false} (1.58: 404): the same error here.
+        if answer.success is False:
+            raise NotFoundError(f"conversation {conversation_id} not found (the server answered success=false)",
+                                response=response, body=answer.raw)
+
+    async def download_trajectory(self, conversation_id: str, local_path: str | os.PathLike[str]) -> int:
+        """Save the conversation's trajectory (a zip: base_state.json and every event) to ``local_path``.
+
+        Written atomically like :meth:`download_file`; returns the number of bytes.
+        """
+        url = f"/api/file/download-trajectory/{quote(path_segment(conversation_id, what='conversation id'), safe='')}"
+        return await self._transport.download(url, local_path)
+
+    # --- background bash ----------------------------------------------------------------------------
+
+    async def start_bash(self, command: str, *, cwd: str | None = None, timeout_s: int | None = None) -> BashCommand:
+        """Start ``command`` without waiting; its output arrives as ``BashOutput`` events (:meth:`iter_bash_events`)."""
+        # Not retried: a retry after a lost answer would run the command twice.
+        return await self._transport.call(start_bash_command, expect=BashCommand, body=_background_body(command, cwd, timeout_s),
+                                          retry=False)
+
+    async def search_bash_events(
+        self,
+        *,
+        command_id: str | None = None,
+        kind: SearchBashEventsKindEq | None = None,
+        sort_order: SearchBashEventsSortOrder | None = None,
+        limit: int | None = None,
+        page_id: str | None = None,
+    ) -> BashEventPage:
+        """One page of background-shell events (every command's, or ``command_id``'s), oldest first."""
+        check_limit(limit)
+        return await self._transport.call(search_bash_events, expect=BashEventPage, command_id_eq=command_id, kind_eq=kind,
+                                          sort_order=sort_order, limit=limit, page_id=page_id)
+
+    def iter_bash_events(
+        self,
+        *,
+        command_id: str | None = None,
+        kind: SearchBashEventsKindEq | None = None,
+        page_size: int = C.DEFAULT_PAGE_SIZE,
+        max_items: int | None = None,
+    ) -> AsyncPager[BashEvent]:
+        """Every background-shell event, fetching pages lazily."""
+        return AsyncPager.over(self.search_bash_events, page_size=page_size, max_items=max_items, command_id=command_id, kind=kind)
+
+    # --- git ----------------------------------------------------------------------------------------
+
+    async def git_changes(self, path: str, *, ref: str | None = None) -> list[GitChange]:
+        """The changed files of the repository at ``path`` (absolute); ``[]`` when it is not a repository.
+
+        What they are compared with differs: 1.58 diffs against HEAD; 1.34, without an upstream
+        branch, against the empty tree (every file is ADDED).
+        """
+        changes: list[GitChange] = await self._transport.call(git_changes, expect=list, path=require_absolute(path), ref=ref)
+        return changes
+
+    async def git_diff(self, path: str, *, ref: str | None = None) -> GitDiff:
+        """A file's ``original`` and ``modified`` text (``path`` absolute; BadRequestError if it does not exist)."""
+        return await self._transport.call(git_diff, expect=GitDiff, path=require_absolute(path), ref=ref)
+
+
+__all__ = ["AsyncAgentOperations"]
