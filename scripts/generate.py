@@ -7,7 +7,8 @@
 For each spec: remove the output folder (``--overwrite`` keeps stale files outside models/ and api/),
 run the pinned openapi-python-client with the package's config and ``scripts/templates``, fail on any
 warning (a dangling $ref or an unsupported content type is only a warning, exit 0, otherwise), and
-stamp each file with a DO-NOT-EDIT banner. Output is byte-for-byte reproducible: ``make
+stamp each file with a DO-NOT-EDIT banner, and write the package's ``_spec_summary.json``
+(scripts/spec_summary.py). Output is byte-for-byte reproducible: ``make
 check-generated`` regenerates and runs ``git diff --exit-code generated/``.
 """
 
@@ -20,6 +21,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import spec_summary  # noqa: E402  (a sibling script)
+
 SPECS = ROOT / "specs"
 GENERATED = ROOT / "generated"
 CONFIGS = ROOT / "scripts" / "generator"
@@ -60,6 +64,7 @@ def generate(spec: str, out_root: Path = GENERATED) -> Path:
     for path in sorted(out.rglob("*.py")):
         path.write_text(banner + path.read_text())
     (out / "py.typed").write_text("")
+    spec_summary.write(spec, out)  # what `openhands-api doctor` compares with a server
     return out
 
 

@@ -15,7 +15,9 @@ Where things live, in reading order:
   ``_async_base`` / ``_base`` what every client shares; ``_files`` atomic local files;
 * ``_pagination`` lazy paging; ``_polling`` waiting with backoff;
 * ``agent`` the agent server; ``v1`` the V1 app server (resolver, counting); ``v0`` the legacy V0
-  app server; ``compat`` the seed scripts' facades; ``cli`` the ``openhands-api`` command.
+  app server; ``compat`` the seed scripts' facades; ``cli`` the ``openhands-api`` command;
+* ``_drift`` the spec-versus-server comparison (``make check-drift``, and ``_doctor`` behind
+  ``openhands-api doctor``, against the generated packages' ``_spec_summary.json``).
 """
 
 from __future__ import annotations
