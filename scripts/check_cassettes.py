@@ -28,7 +28,8 @@ SERVERS = {"agent_server": "agent", "app_server_v1": "v1", "v0": "v0"}
 AUTH_HEADERS = {"authorization", "x-session-api-key", "x-access-token", "cookie", "api-key"}
 SECRET_FIELD = re.compile(r"(session_api_key|api_key|secret|token|password)$", re.I)
 PLACEHOLDER = re.compile(r"^(<[A-Z_-]+>|\*+|REDACTED)$")
-KEY_PATTERNS = re.compile(r"oh-test-[A-Za-z0-9_-]{8,}|sk-[A-Za-z0-9]{16,}|Bearer [A-Za-z0-9_.-]{12,}")
+# `sk-` only at a word start: V1 pending-message queues are named `task-<hex>`.
+KEY_PATTERNS = re.compile(r"oh-test-[A-Za-z0-9_-]{8,}|(?<![A-Za-z0-9])sk-[A-Za-z0-9]{16,}|Bearer [A-Za-z0-9_.-]{12,}")
 
 
 def _placeholder(value: Any) -> bool:

@@ -149,6 +149,87 @@ export interface paths {
         delete: operations["delete_app_conversation"];
         options?: never;
         head?: never;
+        /** Change a conversation's metadata (its title ...); only the fields sent change */
+        patch: operations["update_app_conversation"];
+        trace?: never;
+    };
+    "/api/v1/app-conversations/{conversation_id}/send-message": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App conversation id (hex or dashed UUID) */
+                conversation_id: components["parameters"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a user message to a conversation (its sandbox is resumed first when paused) */
+        post: operations["send_app_message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{conversation_id}/pending-messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `task-<start task id, hex>` before the conversation is ready (the server renames the queue to the conversation id at READY and delivers it); any other id is queued too and never delivered */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a message for a conversation that is still starting; delivered (with run) when it is ready */
+        post: operations["queue_pending_message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/app-conversations/{conversation_id}/git/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App conversation id (hex or dashed UUID) */
+                conversation_id: components["parameters"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        /** The changed files of a git repository in the conversation's sandbox (asked of its agent server) */
+        get: operations["get_app_conversation_git_changes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/app-conversations/{conversation_id}/git/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App conversation id (hex or dashed UUID) */
+                conversation_id: components["parameters"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        /** A file's original and modified text in a git repository of the conversation's sandbox */
+        get: operations["get_app_conversation_git_diff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
         patch?: never;
         trace?: never;
     };
@@ -372,6 +453,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/secrets/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The user's custom secrets, names and descriptions only (values are never sent back) */
+        get: operations["search_secrets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/secrets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Store a custom secret (an existing name is overwritten); the sandboxes get it as an environment variable */
+        post: operations["create_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/secrets/{secret_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The secret's name */
+                secret_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a custom secret */
+        delete: operations["delete_secret"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -476,6 +611,54 @@ export interface components {
             content: components["schemas"]["TextContent"][];
             /** @description Start the agent loop after the message (the server's default is false) */
             run?: boolean;
+        };
+        AppConversationUpdateRequest: {
+            title?: string;
+        };
+        AppSendMessageRequest: {
+            /** @default user */
+            role: string;
+            content: components["schemas"]["TextContent"][];
+            /** @description Start the agent loop after the message (the server's default is true here) */
+            run?: boolean;
+        };
+        AppSendMessageResponse: {
+            success: boolean;
+            sandbox_status?: components["schemas"]["SandboxStatus"];
+            message?: string | null;
+        };
+        PendingMessageRequest: {
+            content: components["schemas"]["TextContent"][];
+            role?: string;
+        };
+        PendingMessageResponse: {
+            id: string;
+            queued: boolean;
+            /** @description 1-based place in the queue */
+            position: number;
+        };
+        GitChange: {
+            /** @enum {string} */
+            status: "MOVED" | "ADDED" | "DELETED" | "UPDATED";
+            path: string;
+        };
+        GitDiff: {
+            modified: string | null;
+            original: string | null;
+        };
+        SecretCreate: {
+            name: string;
+            value: string;
+            description?: string | null;
+        };
+        SecretPage: {
+            items: components["schemas"]["SecretInfo"][];
+            next_page_id?: string | null;
+        };
+        /** @description A custom secret without its value (the server never sends values back) */
+        SecretInfo: {
+            name: string;
+            description?: string | null;
         };
         /** @description Everything is optional; without initial_message the conversation just waits */
         AppConversationStartRequest: {
@@ -1042,6 +1225,164 @@ export interface operations {
             422: components["responses"]["ValidationError"];
         };
     };
+    update_app_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App conversation id (hex or dashed UUID) */
+                conversation_id: components["parameters"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppConversationUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated conversation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppConversation"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+        };
+    };
+    send_app_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description App conversation id (hex or dashed UUID) */
+                conversation_id: components["parameters"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppSendMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description Sent (success false when the agent server did not take it) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppSendMessageResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["ServerError"];
+            410: components["responses"]["ServerError"];
+            422: components["responses"]["ValidationError"];
+            503: components["responses"]["ServerError"];
+        };
+    };
+    queue_pending_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `task-<start task id, hex>` before the conversation is ready (the server renames the queue to the conversation id at READY and delivers it); any other id is queued too and never delivered */
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PendingMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description Queued */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingMessageResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["ValidationError"];
+            429: components["responses"]["ServerError"];
+        };
+    };
+    get_app_conversation_git_changes: {
+        parameters: {
+            query: {
+                /** @description Absolute path of the repository; a path that is no repository answers [] */
+                path: string;
+                /** @description Git ref to compare with */
+                ref?: string;
+            };
+            header?: never;
+            path: {
+                /** @description App conversation id (hex or dashed UUID) */
+                conversation_id: components["parameters"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The changes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitChange"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+            502: components["responses"]["ServerError"];
+        };
+    };
+    get_app_conversation_git_diff: {
+        parameters: {
+            query: {
+                /** @description Absolute path of the file */
+                path: string;
+                /** @description Git ref to compare with */
+                ref?: string;
+            };
+            header?: never;
+            path: {
+                /** @description App conversation id (hex or dashed UUID) */
+                conversation_id: components["parameters"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The diff */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitDiff"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+            502: components["responses"]["ServerError"];
+        };
+    };
     download_app_conversation: {
         parameters: {
             query?: never;
@@ -1365,6 +1706,85 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            422: components["responses"]["ValidationError"];
+        };
+    };
+    search_secrets: {
+        parameters: {
+            query?: {
+                name__contains?: string;
+                /** @description Cursor from the previous page's next_page_id */
+                page_id?: components["parameters"]["PageId"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page, by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["ValidationError"];
+        };
+    };
+    create_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecretCreate"];
+            };
+        };
+        responses: {
+            /** @description Stored ({"message": "Secret created successfully"}) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["ValidationError"];
+        };
+    };
+    delete_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The secret's name */
+                secret_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted ({"message": "Secret deleted successfully"}) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationError"];
         };
     };

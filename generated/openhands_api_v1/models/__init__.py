@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from .app_conversation_start_task_page import AppConversationStartTaskPage
     from .app_conversation_start_task_request import AppConversationStartTaskRequest
     from .app_conversation_tags import AppConversationTags
+    from .app_conversation_update_request import AppConversationUpdateRequest
+    from .app_send_message_request import AppSendMessageRequest
+    from .app_send_message_response import AppSendMessageResponse
     from .content_item import ContentItem
     from .conversation_error_event import ConversationErrorEvent
     from .conversation_execution_status import ConversationExecutionStatus
@@ -32,6 +35,9 @@ if TYPE_CHECKING:
     from .event_sort_order import EventSortOrder
     from .event_source import EventSource
     from .exposed_url import ExposedUrl
+    from .git_change import GitChange
+    from .git_change_status import GitChangeStatus
+    from .git_diff import GitDiff
     from .llm_message import LLMMessage
     from .llm_message_role import LLMMessageRole
     from .llm_settings import LLMSettings
@@ -40,6 +46,8 @@ if TYPE_CHECKING:
     from .observation_event import ObservationEvent
     from .observation_payload import ObservationPayload
     from .pause_event import PauseEvent
+    from .pending_message_request import PendingMessageRequest
+    from .pending_message_response import PendingMessageResponse
     from .provider_type import ProviderType
     from .sandbox_grouping_strategy import SandboxGroupingStrategy
     from .sandbox_info import SandboxInfo
@@ -48,6 +56,9 @@ if TYPE_CHECKING:
     from .sandbox_spec_info_initial_env import SandboxSpecInfoInitialEnv
     from .sandbox_spec_page import SandboxSpecPage
     from .sandbox_status import SandboxStatus
+    from .secret_create import SecretCreate
+    from .secret_info import SecretInfo
+    from .secret_page import SecretPage
     from .security_risk import SecurityRisk
     from .send_message_request import SendMessageRequest
     from .settings import Settings
@@ -81,6 +92,9 @@ _MODULE_OF: dict[str, str] = {
     "AppConversationStartTaskPage": ".app_conversation_start_task_page",
     "AppConversationStartTaskRequest": ".app_conversation_start_task_request",
     "AppConversationTags": ".app_conversation_tags",
+    "AppConversationUpdateRequest": ".app_conversation_update_request",
+    "AppSendMessageRequest": ".app_send_message_request",
+    "AppSendMessageResponse": ".app_send_message_response",
     "ContentItem": ".content_item",
     "ConversationErrorEvent": ".conversation_error_event",
     "ConversationExecutionStatus": ".conversation_execution_status",
@@ -92,6 +106,9 @@ _MODULE_OF: dict[str, str] = {
     "EventSortOrder": ".event_sort_order",
     "EventSource": ".event_source",
     "ExposedUrl": ".exposed_url",
+    "GitChange": ".git_change",
+    "GitChangeStatus": ".git_change_status",
+    "GitDiff": ".git_diff",
     "LLMMessage": ".llm_message",
     "LLMMessageRole": ".llm_message_role",
     "LLMSettings": ".llm_settings",
@@ -100,6 +117,8 @@ _MODULE_OF: dict[str, str] = {
     "ObservationEvent": ".observation_event",
     "ObservationPayload": ".observation_payload",
     "PauseEvent": ".pause_event",
+    "PendingMessageRequest": ".pending_message_request",
+    "PendingMessageResponse": ".pending_message_response",
     "ProviderType": ".provider_type",
     "SandboxGroupingStrategy": ".sandbox_grouping_strategy",
     "SandboxInfo": ".sandbox_info",
@@ -108,6 +127,9 @@ _MODULE_OF: dict[str, str] = {
     "SandboxSpecInfoInitialEnv": ".sandbox_spec_info_initial_env",
     "SandboxSpecPage": ".sandbox_spec_page",
     "SandboxStatus": ".sandbox_status",
+    "SecretCreate": ".secret_create",
+    "SecretInfo": ".secret_info",
+    "SecretPage": ".secret_page",
     "SecurityRisk": ".security_risk",
     "SendMessageRequest": ".send_message_request",
     "Settings": ".settings",
@@ -156,6 +178,9 @@ __all__ = (
     "AppConversationStartTaskPage",
     "AppConversationStartTaskRequest",
     "AppConversationTags",
+    "AppConversationUpdateRequest",
+    "AppSendMessageRequest",
+    "AppSendMessageResponse",
     "ContentItem",
     "ConversationErrorEvent",
     "ConversationExecutionStatus",
@@ -167,6 +192,9 @@ __all__ = (
     "EventSortOrder",
     "EventSource",
     "ExposedUrl",
+    "GitChange",
+    "GitChangeStatus",
+    "GitDiff",
     "LLMMessage",
     "LLMMessageRole",
     "LLMSettings",
@@ -175,6 +203,8 @@ __all__ = (
     "ObservationEvent",
     "ObservationPayload",
     "PauseEvent",
+    "PendingMessageRequest",
+    "PendingMessageResponse",
     "ProviderType",
     "SandboxGroupingStrategy",
     "SandboxInfo",
@@ -183,6 +213,9 @@ __all__ = (
     "SandboxSpecInfoInitialEnv",
     "SandboxSpecPage",
     "SandboxStatus",
+    "SecretCreate",
+    "SecretInfo",
+    "SecretPage",
     "SecurityRisk",
     "SendMessageRequest",
     "Settings",

@@ -37,6 +37,7 @@ from .._models import present
 from .._polling import apoll_until
 from ..agent import AsyncAgentServerClient
 from ._async_counting import compare_event_counts, count_events
+from ._async_operations import AsyncV1Operations
 from ._async_resolver import AsyncResolvedAgentServer, resolve_agent_server
 from ._async_resources import AsyncV1Resources
 from ._count_result import CountSource, EventCount
@@ -52,7 +53,7 @@ from ._shapes import (
 _STREAM_START_PATH = "/api/v1/app-conversations/stream-start"
 
 
-class AsyncOpenHandsV1(AsyncV1Resources):
+class AsyncOpenHandsV1(AsyncV1Operations, AsyncV1Resources):
     """A client for one V1 app server: its endpoints (see the base class) and the workflows on them."""
 
     # --- starting conversations ---------------------------------------------------------------------

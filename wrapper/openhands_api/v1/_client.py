@@ -39,6 +39,7 @@ from .._polling import poll_until
 from ..agent import AgentServerClient
 from ._count_result import CountSource, EventCount
 from ._counting import compare_event_counts, count_events
+from ._operations import V1Operations
 from ._resolver import ResolvedAgentServer, resolve_agent_server
 from ._resources import V1Resources
 from ._shapes import (
@@ -53,7 +54,7 @@ from ._shapes import (
 _STREAM_START_PATH = "/api/v1/app-conversations/stream-start"
 
 
-class OpenHandsV1(V1Resources):
+class OpenHandsV1(V1Operations, V1Resources):
     """A client for one V1 app server: its endpoints (see the base class) and the workflows on them."""
 
     # --- starting conversations ---------------------------------------------------------------------
