@@ -50,7 +50,8 @@ from openhands_api import (
 from openhands_api.agent import BashEvent
 from openhands_api.v0 import PollResult
 from openhands_api_agent.models import BashCommand, ConversationInfo, EventPage, GitChange, GitDiff
-from openhands_api_v1.models import AppConversationPage, UserInfo
+from openhands_api_v1.models import AppConversation, AppConversationPage, UserInfo
+from openhands_api_v1.models import GitChange as V1GitChange
 
 
 def agent_server(url: str) -> None:
@@ -107,6 +108,14 @@ def app_server_v1() -> None:
             assert_type(a, AgentServerClient)
         count = oh.count_events("id")
         assert_type(count, EventCount)
+        assert_type(oh.send_message("id", "more").success, bool)
+        assert_type(oh.queue_message("task", "later").position, int)
+        assert_type(oh.rename("id", "title"), AppConversation)
+        assert_type(oh.git_changes("id", "/w/repo"), list[V1GitChange])
+        for secret in oh.iter_secrets():
+            assert_type(secret.name, str)
+        oh.create_secret("NAME", Secret("value"), description="what it is for")
+        oh.delete_secret("NAME")
         assert_type(count.count, int)
     legacy = OpenHandsV1API(api_key="k")
     assert_type(legacy, OpenHandsV1API)

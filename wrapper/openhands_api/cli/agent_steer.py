@@ -7,6 +7,7 @@ module so each stays short. Every command calls one typed client method.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import Any
 
 from openhands_api_agent.models import BashCommand, BashOutput
@@ -94,15 +95,24 @@ def _trajectory(args: argparse.Namespace, ctx: CLIContext) -> int:
 def _git_changes(args: argparse.Namespace, ctx: CLIContext) -> int:
     with _client(args) as agent:
         changes = agent.git_changes(args.path, ref=args.ref)
-    ctx.emit(changes, lambda: "\n".join(f"{c.status:<8} {c.path}" for c in changes) or "(no changes)")
+    ctx.emit(changes, lambda: changes_text(changes))
     return 0
 
 
 def _git_diff(args: argparse.Namespace, ctx: CLIContext) -> int:
     with _client(args) as agent:
         diff = agent.git_diff(args.path, ref=args.ref)
-    ctx.emit(diff, lambda: f"--- original\n{diff.original or ''}\n+++ modified\n{diff.modified or ''}")
+    ctx.emit(diff, lambda: diff_text(diff))
     return 0
+
+
+def changes_text(changes: Sequence[Any]) -> str:
+    """Changed files, one a line (agent server and V1 app server answers alike)."""
+    return "\n".join(f"{c.status:<8} {c.path}" for c in changes) or "(no changes)"
+
+
+def diff_text(diff: Any) -> str:
+    return f"--- original\n{diff.original or ''}\n+++ modified\n{diff.modified or ''}"
 
 
 def _bash_events(args: argparse.Namespace, ctx: CLIContext) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 
 from .._models import present
 from ..v1 import SOURCES, OpenHandsV1, StartedConversation
+from . import v1_ops
 from .main import CLIContext, event_line
 
 
@@ -70,6 +71,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     agent_url = add("agent-url", "print the agent server URL behind a conversation, start task or sandbox id", _agent_url)
     agent_url.add_argument("any_id", metavar="ID")
     agent_url.add_argument("--no-resume", action="store_true", help="fail instead of resuming a paused sandbox")
+
+    v1_ops.register(subparsers, common, client=lambda ctx: _client(ctx))  # looked up per call (tests replace _client)
 
 
 def _client(ctx: CLIContext) -> OpenHandsV1:

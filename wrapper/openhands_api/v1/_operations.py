@@ -45,7 +45,7 @@ from openhands_api_v1.models import (
 from openhands_api_v1.types import UNSET
 
 from .. import _constants as C
-from .._ids import path_segment
+from .._ids import check_uuid, path_segment
 from .._pagination import Pager, check_limit
 from .._seam import building_request
 from .._secret import Secret
@@ -96,7 +96,8 @@ class V1Operations:
         ``task_id`` is the start task's id (what :meth:`start_conversation` returns). At most 10
         messages wait per task (RateLimitError after that).
         """
-        queue = f"task-{uuid.UUID(check_conversation_id(task_id, what='start task id')).hex}"
+        checked = check_uuid(task_id, what="start task id", hint="use the id start_conversation returned (its start task)")
+        queue = f"task-{uuid.UUID(checked).hex}"
         return self._transport.call(queue_pending_message, expect=PendingMessageResponse, conversation_id=queue,
                                           body=_pending_body(text), retry=False)
 
