@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from openhands_api_agent.models import ConversationInfo, EventPage
 
     from ._secret import Secret
-    from .agent import Event
+    from .agent._types import Event
 
 logger = logging.getLogger("openhands_api")
 

@@ -20,7 +20,8 @@ import functools
 import os
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import IO, Any
+from datetime import datetime
+from typing import IO, TYPE_CHECKING, Any
 
 import httpx
 from openhands_api_agent.api.bash import execute_bash_command
@@ -55,6 +56,7 @@ from .._auth import SessionKeyAuth, session_key_from
 from .._pagination import AsyncPager, check_limit
 from .._polling import apoll_until
 from .._secret import MASK, Secret
+from .._settle import DEFAULT_SETTLE_S, PollSettle
 from ._requests import (
     bash_request,
     bash_result,
@@ -65,6 +67,9 @@ from ._requests import (
     upload_source,
 )
 from ._types import EVENT_CLASSES, BashResult, Event, TerminalType
+
+if TYPE_CHECKING:
+    from .._async_follow import AsyncFollowClient, AsyncFollower
 
 
 class AsyncAgentServerClient(AsyncBaseClient):
@@ -91,6 +96,11 @@ class AsyncAgentServerClient(AsyncBaseClient):
     @property
     def url(self) -> str:
         return self._transport.base_url
+
+    @property
+    def session_key(self) -> Secret | None:
+        """The session key, as a :class:`Secret` (masked in repr/str; ``.reveal()`` gives the text)."""
+        return self._key
 
     def _repr_fields(self) -> dict[str, object]:
         return {"url": self.url, "session_key": MASK}
@@ -187,23 +197,52 @@ class AsyncAgentServerClient(AsyncBaseClient):
         timeout_s: float = C.DEFAULT_WAIT_TIMEOUT_S,
         on_progress: Callable[[ConversationInfo], None] | None = None,
         stop_on: Iterable[str] = C.FINISHED_STATUSES | C.NEEDS_USER_STATUSES,
+        settle_s: float = DEFAULT_SETTLE_S,
     ) -> ConversationInfo:
-        """Poll the conversation (with backoff) until its execution status is in ``stop_on``.
+        """Poll the conversation (with backoff) until it has *settled* in a status of ``stop_on``.
 
         By default that is finished/error/stuck, plus paused/waiting_for_confirmation, which never
-        move on without you. Raises :class:`WaitTimeoutError` naming the last status.
+        move on without you. Settled (:mod:`openhands_api._settle`, the rule ``follow()`` uses): the
+        status held for ``settle_s`` seconds of polling with ``updated_at`` unchanged, so a stop hook
+        that puts the conversation back to running does not end the wait early; ``settle_s=0``
+        returns on the first such status. Raises :class:`WaitTimeoutError` naming the last status.
         """
-        stops = frozenset(stop_on)
+        settle: PollSettle[ConversationInfo] = PollSettle(
+            lambda conv: str(conv.execution_status), lambda conv: conv.raw.get("updated_at"),
+            settle_s=settle_s, final_statuses=stop_on)
         return await apoll_until(
             lambda: self.get_conversation(conversation_id),
-            lambda conv: str(conv.execution_status) in stops,
+            settle.done,
             timeout_s=timeout_s,
             describe=lambda conv: f"execution_status={conv.execution_status}",
             on_progress=on_progress,
             what=f"conversation {conversation_id}",
             sleep=self._sleep,
             clock=self._clock,
+            pace=settle.pace,
         )
+
+    def follow(
+        self,
+        conversation_id: str,
+        *,
+        since: str | datetime | None = None,
+        deadline_s: float = C.DEFAULT_WAIT_TIMEOUT_S,
+        settle_s: float = DEFAULT_SETTLE_S,
+        final_statuses: Iterable[str] = C.FINISHED_STATUSES | C.NEEDS_USER_STATUSES,
+        reresolve: Callable[[], Awaitable[AsyncFollowClient]] | None = None,
+    ) -> AsyncFollower:
+        """Follow the conversation's events live over the event socket, until it settles.
+
+        ``async with agent.follow(conv.id) as events: async for event in events: ...``; afterwards
+        ``events.status``, ``events.settled``, ``events.last_event_id`` (pass it as ``since=`` to go
+        on later). Every event exactly once, in order; see :class:`~openhands_api.AsyncFollower`.
+        The socket is opened when iteration starts; the client must stay open until then.
+        """
+        from .._async_follow import AsyncFollower  # lazily: the WebSocket library loads only for follow()
+
+        return AsyncFollower(self, conversation_id, since=since, deadline_s=deadline_s, settle_s=settle_s,
+                             final_statuses=final_statuses, reresolve=reresolve, clock=self._clock)
 
     # --- events -------------------------------------------------------------------------------------
 
