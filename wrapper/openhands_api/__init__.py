@@ -13,8 +13,9 @@ Where things live, in reading order:
 * ``_retry`` when to repeat a request; ``_seam`` the one seam to generated code;
   ``_async_transport`` / ``_transport`` the HTTP client (async source, derived sync twin);
   ``_async_base`` / ``_base`` what every client shares; ``_files`` atomic local files;
-* ``_pagination`` lazy paging; ``_polling`` waiting with backoff;
-* ``agent`` the agent server; ``v1`` the V1 app server (resolver, counting); ``v0`` the legacy V0
+* ``_pagination`` lazy paging; ``_polling`` waiting with backoff; ``_settle`` when a conversation
+  is done; ``_async_follow`` / ``_follow`` following live (``_ws`` the socket, ``_follow_core``);
+* ``agent`` the agent server; ``v1`` the V1 app server (resolver, counting, following by any id); ``v0`` the legacy V0
   app server; ``compat`` the seed scripts' facades; ``cli`` the ``openhands-api`` command.
 """
 
@@ -39,6 +40,12 @@ _EXPORTS: dict[str, str] = {
     "ResolvedAgentServer": ".v1",
     "AsyncResolvedAgentServer": ".v1",
     "EventCount": ".v1",
+    # following live
+    "Follower": "._follow",
+    "AsyncFollower": "._async_follow",
+    "V1Follower": ".v1._following",
+    "AsyncV1Follower": ".v1._async_following",
+    "SettleRule": "._settle",
     "V0Client": ".v0",
     "AsyncV0Client": ".v0",
     # the seed scripts' facades
@@ -78,6 +85,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 if TYPE_CHECKING:
+    from ._async_follow import AsyncFollower as AsyncFollower
     from ._auth import AppCredentials as AppCredentials
     from ._auth import BearerAuth as BearerAuth
     from ._auth import SessionKeyAuth as SessionKeyAuth
@@ -102,10 +110,12 @@ if TYPE_CHECKING:
     from ._exceptions import StartTaskTimeout as StartTaskTimeout
     from ._exceptions import UnexpectedContentError as UnexpectedContentError
     from ._exceptions import WaitTimeoutError as WaitTimeoutError
+    from ._follow import Follower as Follower
     from ._models import present as present
     from ._pagination import AsyncPager as AsyncPager
     from ._pagination import Pager as Pager
     from ._secret import Secret as Secret
+    from ._settle import SettleRule as SettleRule
     from .agent import FINISHED_STATUSES as FINISHED_STATUSES
     from .agent import NEEDS_USER_STATUSES as NEEDS_USER_STATUSES
     from .agent import AgentServerClient as AgentServerClient
@@ -121,6 +131,8 @@ if TYPE_CHECKING:
     from .v1 import OpenHandsV1 as OpenHandsV1
     from .v1 import ResolvedAgentServer as ResolvedAgentServer
     from .v1 import StartedConversation as StartedConversation
+    from .v1._async_following import AsyncV1Follower as AsyncV1Follower
+    from .v1._following import V1Follower as V1Follower
 
 
 def __getattr__(name: str) -> Any:
@@ -145,10 +157,12 @@ __all__ = [
     "AgentServerClient",
     "AppCredentials",
     "AsyncAgentServerClient",
+    "AsyncFollower",
     "AsyncOpenHandsV1",
     "AsyncPager",
     "AsyncResolvedAgentServer",
     "AsyncV0Client",
+    "AsyncV1Follower",
     "AuthenticationError",
     "BadRequestError",
     "BashResult",
@@ -158,6 +172,7 @@ __all__ = [
     "ConversationNotRunningError",
     "EventCount",
     "EventCountError",
+    "Follower",
     "InvalidArgumentError",
     "InvalidCursorError",
     "NotFoundError",
@@ -171,12 +186,14 @@ __all__ = [
     "ResolverError",
     "Secret",
     "ServerError",
+    "SettleRule",
     "SessionKeyAuth",
     "StartTaskFailedError",
     "StartTaskTimeout",
     "StartedConversation",
     "UnexpectedContentError",
     "V0Client",
+    "V1Follower",
     "WaitTimeoutError",
     "discover_app_credentials",
     "present",

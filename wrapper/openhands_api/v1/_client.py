@@ -26,7 +26,9 @@ saying so.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import httpx
 from openhands_api_v1.api.app_conversations import start_app_conversation
@@ -50,6 +52,9 @@ from ._shapes import (
     ready_conversation_id,
     start_request,
 )
+
+if TYPE_CHECKING:
+    from ._following import V1Follower
 
 _STREAM_START_PATH = "/api/v1/app-conversations/stream-start"
 
@@ -245,6 +250,31 @@ class OpenHandsV1(V1Resources):
         """
         return resolve_agent_server(self, any_id, client_kwargs=self._agent_client_kwargs, resume=resume,
                                           timeout_s=timeout_s, on_progress=on_progress)
+
+    def follow(
+        self,
+        any_id: str,
+        *,
+        resume: bool = False,
+        since: str | datetime | None = None,
+        deadline_s: float = C.DEFAULT_WAIT_TIMEOUT_S,
+        settle_s: float = DEFAULT_SETTLE_S,
+        final_statuses: Iterable[str] = C.FINISHED_STATUSES | C.NEEDS_USER_STATUSES,
+        on_progress: Callable[[str], None] | None = None,
+    ) -> V1Follower:
+        """Follow the conversation that ``any_id`` names (conversation, start task or sandbox) live.
+
+        ``with oh.follow(any_id) as events: for event in events: ...``. The id is
+        resolved to its agent server when iteration starts (a start task is waited for until READY);
+        when that server stops answering or refuses the key (its sandbox paused), it is resolved
+        again, resuming the sandbox if ``resume=True``, and following goes on from the last event,
+        nothing lost or repeated. Ends when the conversation settles (:mod:`openhands_api._settle`),
+        at ``deadline_s`` (WaitTimeoutError) or when you stop. ``on_progress`` gets one line per step.
+        """
+        from ._following import V1Follower  # lazily: the WebSocket library loads only for follow()
+
+        return V1Follower(self, any_id, resume=resume, since=since, deadline_s=deadline_s, settle_s=settle_s,
+                               final_statuses=final_statuses, on_progress=on_progress)
 
     def agent_client(self, any_id: str, *, resume: bool = True) -> AgentServerClient:
         """A ready agent-server client for the id's agent server (close it when done)."""
