@@ -31,6 +31,11 @@ def _remember(cursor: str, seen: set[str]) -> str:
     return cursor
 
 
+def _needed(page_size: int, max_items: int | None) -> int:
+    """The page size to ask for: no more than ``max_items`` (at least 1: a limit of 0 is refused by servers)."""
+    return page_size if max_items is None else max(1, min(page_size, max_items))
+
+
 def next_cursor(value: object) -> str | None:
     """A page's ``next_page_id`` as a cursor: a non-empty string, else None (null, absent, "")."""
     return value if isinstance(value, str) and value else None
@@ -53,8 +58,11 @@ class Pager(Generic[T]):
     def over(
         cls, search: Callable[..., Any], *, page_size: int = C.DEFAULT_PAGE_SIZE, max_items: int | None = None, **filters: Any
     ) -> Pager[Any]:
-        """Page through a ``search(limit=, page_id=, **filters)`` method that returns ``items`` + ``next_page_id``."""
+        """Page through a ``search(limit=, page_id=, **filters)`` method that returns ``items`` + ``next_page_id``.
+
+        With ``max_items`` the server is asked for pages no bigger than needed (``--limit 5``: one page of 5)."""
         check_limit(page_size)
+        page_size = _needed(page_size, max_items)
 
         def fetch(page_id: str | None) -> tuple[Sequence[Any], str | None]:
             page = search(limit=page_size, page_id=page_id, **filters)
@@ -93,8 +101,9 @@ class AsyncPager(Generic[T]):
     def over(
         cls, search: Callable[..., Awaitable[Any]], *, page_size: int = C.DEFAULT_PAGE_SIZE, max_items: int | None = None, **filters: Any
     ) -> AsyncPager[Any]:
-        """Page through an async ``search(limit=, page_id=, **filters)``."""
+        """Page through an async ``search(limit=, page_id=, **filters)`` (pages no bigger than ``max_items``)."""
         check_limit(page_size)
+        page_size = _needed(page_size, max_items)
 
         async def fetch(page_id: str | None) -> tuple[Sequence[Any], str | None]:
             page = await search(limit=page_size, page_id=page_id, **filters)

@@ -49,6 +49,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     count.add_argument("conversation_id")
     count.set_defaults(handler=_count_events)
 
+    from .follow import register as register_follow  # here: the CLI's other commands need no WebSocket library
+
+    register_follow(commands, common, client=_client)
+
 
 def _client(args: argparse.Namespace) -> AgentServerClient:
     return AgentServerClient(args.url, args.session_key)

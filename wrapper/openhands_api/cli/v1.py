@@ -52,7 +52,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     events.add_argument("--limit", type=int, default=None, help="at most this many (default all)")
     events.add_argument("--kind", help="only this event class, e.g. ActionEvent")
 
-    add("sandboxes", "list sandboxes", _sandboxes)
+    sandboxes = add("sandboxes", "list sandboxes", _sandboxes)
+    sandboxes.add_argument("--limit", type=int, default=None, help="at most this many (default all)")
 
     pause = add("pause-sandbox", "pause a sandbox", _pause_sandbox)
     pause.add_argument("sandbox_id")
@@ -165,7 +166,7 @@ def _events(args: argparse.Namespace, ctx: CLIContext) -> int:
 
 def _sandboxes(args: argparse.Namespace, ctx: CLIContext) -> int:
     with _client(ctx) as oh:
-        items = list(oh.iter_sandboxes())
+        items = list(oh.iter_sandboxes(max_items=args.limit))
 
     def line(s: Any) -> str:
         urls = ", ".join(f"{u.name}={u.url}" for u in (present(s.exposed_urls) or []))

@@ -56,7 +56,8 @@ class AsyncV1Follower:
 
     After iteration, as on :class:`~openhands_api.AsyncFollower`: ``status``, ``settled``,
     ``last_event_id``, ``reconnects``; also ``conversation_id``, ``resolved`` (the agent server
-    in use: URL, sandbox; the key masked) and ``reresolved`` (how many times it changed).
+    in use: URL, sandbox; the key masked), ``reresolved`` (how many times it changed) and
+    ``delivered`` (events yielded so far).
     """
 
     def __init__(
@@ -76,6 +77,7 @@ class AsyncV1Follower:
         self.conversation_id: str | None = None
         self.resolved: AsyncResolvedAgentServer | None = None
         self.reresolved = 0
+        self.delivered = 0
         self._api = api
         self._resume = resume
         self._on_progress = on_progress
@@ -128,6 +130,7 @@ class AsyncV1Follower:
             self._follower = AsyncFollower(self._client_for(self.resolved), conversation_id,
                                            reresolve=self._reresolve, **self._options)
             async for event in self._follower:
+                self.delivered += 1
                 yield event
         finally:
             if self._follower is not None:

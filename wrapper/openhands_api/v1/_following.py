@@ -57,7 +57,8 @@ class V1Follower:
 
     After iteration, as on :class:`~openhands_api.Follower`: ``status``, ``settled``,
     ``last_event_id``, ``reconnects``; also ``conversation_id``, ``resolved`` (the agent server
-    in use: URL, sandbox; the key masked) and ``reresolved`` (how many times it changed).
+    in use: URL, sandbox; the key masked), ``reresolved`` (how many times it changed) and
+    ``delivered`` (events yielded so far).
     """
 
     def __init__(
@@ -77,6 +78,7 @@ class V1Follower:
         self.conversation_id: str | None = None
         self.resolved: ResolvedAgentServer | None = None
         self.reresolved = 0
+        self.delivered = 0
         self._api = api
         self._resume = resume
         self._on_progress = on_progress
@@ -129,6 +131,7 @@ class V1Follower:
             self._follower = Follower(self._client_for(self.resolved), conversation_id,
                                            reresolve=self._reresolve, **self._options)
             for event in self._follower:
+                self.delivered += 1
                 yield event
         finally:
             if self._follower is not None:
