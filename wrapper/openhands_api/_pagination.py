@@ -88,6 +88,8 @@ class Pager(Generic[T]):
                     return
                 count += 1
                 yield item
+            if self._max_items is not None and count >= self._max_items:
+                return  # without asking for a page it would not read
 
 
 class AsyncPager(Generic[T]):
@@ -129,3 +131,5 @@ class AsyncPager(Generic[T]):
                     return
                 count += 1
                 yield item
+            if self._max_items is not None and count >= self._max_items:
+                return

@@ -48,8 +48,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     download.add_argument("local")
 
 
+def _client(ctx: CLIContext) -> OpenHandsV1:
+    return OpenHandsV1(ctx.base_url, api_key=ctx.api_key)
+
+
 def _in_sandbox(handler: Handler, args: argparse.Namespace, ctx: CLIContext) -> int | None:
-    with OpenHandsV1(ctx.base_url, api_key=ctx.api_key) as oh, Progress(ctx, f"resolving {args.any_id}") as progress:
+    with _client(ctx) as oh, Progress(ctx, f"resolving {args.any_id}") as progress:
         resolved = oh.resolve_agent_server(args.any_id, resume=not args.no_resume, on_progress=progress.update)
     args.url, args.session_key = resolved.url, resolved.session_key  # a Secret: the agent client sends it, nobody prints it
     return handler(args, ctx)
