@@ -17,10 +17,12 @@ from openhands_api import (
     APIConnectionError,
     APITimeoutError,
     AsyncAgentServerClient,
+    AsyncFollower,
     AsyncOpenHandsV1,
     AsyncPager,
     AsyncResolvedAgentServer,
     AsyncV0Client,
+    AsyncV1Follower,
     AuthenticationError,
     BadRequestError,
     BashResult,
@@ -28,6 +30,7 @@ from openhands_api import (
     ConflictError,
     EventCount,
     EventCountError,
+    Follower,
     InvalidArgumentError,
     NotFoundError,
     OpenHandsAPI,
@@ -40,10 +43,12 @@ from openhands_api import (
     ResolverError,
     Secret,
     ServerError,
+    SettleRule,
     StartedConversation,
     StartTaskFailedError,
     UnexpectedContentError,
     V0Client,
+    V1Follower,
     WaitTimeoutError,
     present,
 )
@@ -126,6 +131,36 @@ async def app_servers_async() -> None:
         assert_type(api, AsyncV0Client)
         conv = await api.create_conversation(initial_user_msg="hi")
         assert_type(await api.poll_until_terminal(conv.conversation_id), PollResult)
+
+
+def follow_live(url: str) -> None:
+    with AgentServerClient(url) as agent:
+        assert_type(agent.session_key, Secret | None)
+        with agent.follow("conversation-id", since=None, settle_s=1.0, deadline_s=600) as events:
+            assert_type(events, Follower)
+            kinds = [str(event.kind) for event in events]
+        assert_type(kinds, list[str])
+        assert_type(events.status, str | None)
+        assert_type(events.settled, bool)
+        assert_type(events.last_event_id, str | None)
+    with OpenHandsV1() as oh, oh.follow("any-id", resume=True) as v1_events:
+        assert_type(v1_events, V1Follower)
+        assert_type(v1_events.conversation_id, str | None)
+        assert_type(v1_events.reresolved, int)
+    rule = SettleRule(settle_s=2.0)
+    rule.status_seen("finished")
+    assert_type(rule.settled, bool)
+    assert_type(rule.remaining(), float | None)
+
+
+async def follow_live_async(url: str) -> None:
+    async with AsyncAgentServerClient(url) as agent, agent.follow("conversation-id") as events:
+        assert_type(events, AsyncFollower)
+        async for event in events:
+            assert_type(str(event.kind), str)
+    async with AsyncOpenHandsV1() as oh, oh.follow("any-id") as v1_events:
+        assert_type(v1_events, AsyncV1Follower)
+        assert_type(v1_events.settled, bool)
 
 
 def errors(exc: Exception) -> None:
