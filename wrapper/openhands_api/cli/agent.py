@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any
 
 from ..agent import AgentServerClient
+from .._models import present
 from .main import CLIContext, event_line
 
 
@@ -82,7 +83,9 @@ def _upload(args: argparse.Namespace, ctx: CLIContext) -> int:
         return 2
     with _client(args) as agent:
         result = agent.upload_file(args.local, args.remote)
-    ctx.emit({"remote": args.remote, "bytes": result.file_size}, f"uploaded {args.local} -> {args.remote} ({result.file_size} bytes)")
+    size = present(result.file_size)
+    size = os.path.getsize(args.local) if size is None else size  # agent server 1.34 (V1 sandboxes) does not say
+    ctx.emit({"remote": args.remote, "bytes": size}, f"uploaded {args.local} -> {args.remote} ({size} bytes)")
     return 0
 
 

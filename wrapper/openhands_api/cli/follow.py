@@ -76,6 +76,7 @@ def run_follow(args: argparse.Namespace, ctx: CLIContext, *, follower: FollowerF
             count += 1
             ctx.emit(event, functools.partial(event_line, event))
             ctx.stdout.flush()
-    ctx.progress(f"openhands-api: conversation {args.conversation_id} settled: {events.status} "
+    conversation_id = getattr(events, "conversation_id", None) or args.conversation_id  # V1: the resolved id
+    ctx.progress(f"openhands-api: conversation {conversation_id} settled: {events.status} "
                  f"({count} events, {events.reconnects} reconnects)")
     return 0 if events.status == "finished" else 1
