@@ -7,8 +7,8 @@ import os
 from collections import Counter
 from typing import Any
 
-from ..agent import AgentServerClient
 from .._models import present
+from ..agent import AgentServerClient
 from .main import CLIContext, event_line
 
 
