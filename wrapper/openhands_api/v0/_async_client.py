@@ -66,6 +66,7 @@ from .._exceptions import (
     InvalidCursorError,
     NotFoundError,
     ServerError,
+    UnexpectedContentError,
 )
 from .._pagination import AsyncPager, check_limit, next_cursor
 from .._polling import apoll_until
@@ -111,10 +112,12 @@ class AsyncV0Client(AsyncBaseClient):
         http_transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        deadline_s: float | None = None,
     ) -> None:
         self._credentials = discover_app_credentials(api_key, base_url, auth_scheme)
         super().__init__(self._credentials.base_url, auth=self._credentials.auth(), timeout=timeout,
-                         max_retries=max_retries, http_transport=http_transport, sleep=sleep, clock=clock)
+                         max_retries=max_retries, http_transport=http_transport, sleep=sleep, clock=clock,
+                         deadline_s=deadline_s)
 
     @property
     def base_url(self) -> str:
@@ -332,6 +335,8 @@ class AsyncV0Client(AsyncBaseClient):
                     last_id = event_id
             if not page.has_more or last_id is None:
                 return
+            if last_id < next_id:  # the server ignored start_id: asking again would loop forever
+                raise UnexpectedContentError(f"asked for events from id {next_id}, got up to id {last_id}; stopping")
             next_id = last_id + 1
 
     async def last_event_id(self, conversation_id: str) -> int | None:

@@ -67,6 +67,7 @@ from .._exceptions import (
     InvalidCursorError,
     NotFoundError,
     ServerError,
+    UnexpectedContentError,
 )
 from .._pagination import Pager, check_limit, next_cursor
 from .._polling import poll_until
@@ -112,10 +113,12 @@ class V0Client(BaseClient):
         http_transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        deadline_s: float | None = None,
     ) -> None:
         self._credentials = discover_app_credentials(api_key, base_url, auth_scheme)
         super().__init__(self._credentials.base_url, auth=self._credentials.auth(), timeout=timeout,
-                         max_retries=max_retries, http_transport=http_transport, sleep=sleep, clock=clock)
+                         max_retries=max_retries, http_transport=http_transport, sleep=sleep, clock=clock,
+                         deadline_s=deadline_s)
 
     @property
     def base_url(self) -> str:
@@ -333,6 +336,8 @@ class V0Client(BaseClient):
                     last_id = event_id
             if not page.has_more or last_id is None:
                 return
+            if last_id < next_id:  # the server ignored start_id: asking again would loop forever
+                raise UnexpectedContentError(f"asked for events from id {next_id}, got up to id {last_id}; stopping")
             next_id = last_id + 1
 
     def last_event_id(self, conversation_id: str) -> int | None:

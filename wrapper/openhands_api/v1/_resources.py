@@ -95,13 +95,15 @@ class V1Resources(BaseClient):
         agent_http_transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        deadline_s: float | None = None,
     ) -> None:
         self.credentials = credentials or discover_app_credentials(api_key, base_url, auth_scheme)
         super().__init__(self.credentials.base_url, auth=self.credentials.auth(), timeout=timeout,
-                         max_retries=max_retries, http_transport=http_transport, sleep=sleep, clock=clock)
-        # What the agent-server clients built for resolved servers get: the same timeouts and retries.
+                         max_retries=max_retries, http_transport=http_transport, sleep=sleep, clock=clock,
+                         deadline_s=deadline_s)
+        # What the agent-server clients built for resolved servers get: the same timeouts, retries, deadline.
         self._agent_client_kwargs: dict[str, Any] = {
-            "timeout": timeout, "max_retries": max_retries, "http_transport": agent_http_transport,
+            "timeout": timeout, "max_retries": max_retries, "http_transport": agent_http_transport, "deadline_s": deadline_s,
         }
 
     @property
@@ -238,8 +240,8 @@ class V1Resources(BaseClient):
         Written to a temporary file beside ``path`` and renamed at the end: no partial file is
         left on error. Unknown conversation → NotFoundError.
         """
-        check_conversation_id(conversation_id)
-        return self._transport.download(f"/api/v1/app-conversations/{conversation_id}/download", path,
+        cid = check_conversation_id(conversation_id)  # the checked (stripped) id: a UUID is one path segment
+        return self._transport.download(f"/api/v1/app-conversations/{cid}/download", path,
                                               html_is_error=True)
 
     # --- events -------------------------------------------------------------------------------------
