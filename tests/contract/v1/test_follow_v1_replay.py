@@ -21,7 +21,12 @@ from openhands_api.v1 import AsyncOpenHandsV1, OpenHandsV1
 from tests.contract.agent.test_follow_replay import KEY, SETTLE_S, listed_ids
 from tests.contract.agent.ws_replay import Plan, ReplayServer, Transcript
 
-pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+# Every test: both twins, and the conversation recorded from agent server 1.58 and 1.34 (V1 sandboxes).
+pytestmark = [
+    pytest.mark.block_network(allowed_hosts=["127.0.0.1"]),
+    pytest.mark.parametrize("twin", ["sync", "async"]),
+    pytest.mark.parametrize("hello", [Transcript.load(name) for name in ("hello", "hello-1.34")], ids=["1.58", "1.34"]),
+]
 
 APP = "http://127.0.0.1:3000"
 SANDBOX = "sbx0000000000000000000"
@@ -76,16 +81,6 @@ def follow_ids(twin: str, handler: Callable[[httpx.Request], httpx.Response], an
             return [str(e.id) async for e in events], events
 
     return asyncio.run(main())
-
-
-@pytest.fixture(params=["sync", "async"])
-def twin(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture(params=["hello", "hello-1.34"])
-def hello(request: pytest.FixtureRequest) -> Transcript:
-    return Transcript.load(request.param)
 
 
 @pytest.mark.parametrize("by", ["conversation", "sandbox"])

@@ -14,12 +14,13 @@ paused ends the follow), and following goes on from the last event delivered, no
 
 The agent-server clients made here fail fast (:data:`FOLLOW_TIMEOUT`, one retry): a paused process
 sandbox makes calls hang rather than fail, and a hang is what must turn into a re-resolve.
-Every client made here is closed when following ends.
+Every client made here is closed when following ends (the generator's ``finally``, which
+``aclose()`` and leaving the ``async with`` block run too).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -27,7 +28,7 @@ import httpx
 from openhands_api_v1.models import AppConversation, AppConversationStartTask
 
 from .. import _constants as C
-from .._async_follow import AsyncFollowClient, AsyncFollower
+from .._async_follow import AsyncEventStream, AsyncFollowClient, AsyncFollower
 from .._exceptions import ResolverError
 from .._ids import is_uuid
 from .._models import present
@@ -51,7 +52,7 @@ class AsyncV1FollowLookups(Protocol):
                            page_size: int = ..., max_items: int | None = ...) -> AsyncPager[AppConversation]: ...
 
 
-class AsyncV1Follower:
+class AsyncV1Follower(AsyncEventStream):
     """Events of the conversation ``any_id`` names, live (see the module docstring).
 
     After iteration, as on :class:`~openhands_api.AsyncFollower`: ``status``, ``settled``,
@@ -85,7 +86,6 @@ class AsyncV1Follower:
                                          "final_statuses": final_statuses, **(follower_options or {})}
         self._follower: AsyncFollower | None = None
         self._clients: list[AsyncAgentServerClient] = []
-        self._events: AsyncGenerator[Event, None] | None = None
 
     @property
     def status(self) -> str | None:
@@ -106,23 +106,6 @@ class AsyncV1Follower:
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(any_id={self.any_id!r}, conversation_id={self.conversation_id!r}, "
                 f"status={self.status!r}, settled={self.settled})")
-
-    def __aiter__(self) -> AsyncIterator[Event]:
-        if self._events is None:
-            self._events = self._run()
-        return self._events
-
-    async def aclose(self) -> None:
-        """Stop following and close the agent-server clients made for it."""
-        if self._events is not None:
-            await self._events.aclose()
-        await self._close_clients()
-
-    async def __aenter__(self) -> AsyncV1Follower:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     async def _run(self) -> AsyncGenerator[Event, None]:
         try:

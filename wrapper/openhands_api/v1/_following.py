@@ -15,12 +15,13 @@ paused ends the follow), and following goes on from the last event delivered, no
 
 The agent-server clients made here fail fast (:data:`FOLLOW_TIMEOUT`, one retry): a paused process
 sandbox makes calls hang rather than fail, and a hang is what must turn into a re-resolve.
-Every client made here is closed when following ends.
+Every client made here is closed when following ends (the generator's ``finally``, which
+``close()`` and leaving the ``async with`` block run too).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -29,7 +30,7 @@ from openhands_api_v1.models import AppConversation, AppConversationStartTask
 
 from .. import _constants as C
 from .._exceptions import ResolverError
-from .._follow import FollowClient, Follower
+from .._follow import EventStream, FollowClient, Follower
 from .._ids import is_uuid
 from .._models import present
 from .._pagination import Pager
@@ -52,7 +53,7 @@ class V1FollowLookups(Protocol):
                            page_size: int = ..., max_items: int | None = ...) -> Pager[AppConversation]: ...
 
 
-class V1Follower:
+class V1Follower(EventStream):
     """Events of the conversation ``any_id`` names, live (see the module docstring).
 
     After iteration, as on :class:`~openhands_api.Follower`: ``status``, ``settled``,
@@ -86,7 +87,6 @@ class V1Follower:
                                          "final_statuses": final_statuses, **(follower_options or {})}
         self._follower: Follower | None = None
         self._clients: list[AgentServerClient] = []
-        self._events: Generator[Event, None] | None = None
 
     @property
     def status(self) -> str | None:
@@ -107,23 +107,6 @@ class V1Follower:
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(any_id={self.any_id!r}, conversation_id={self.conversation_id!r}, "
                 f"status={self.status!r}, settled={self.settled})")
-
-    def __iter__(self) -> Iterator[Event]:
-        if self._events is None:
-            self._events = self._run()
-        return self._events
-
-    def close(self) -> None:
-        """Stop following and close the agent-server clients made for it."""
-        if self._events is not None:
-            self._events.close()
-        self._close_clients()
-
-    def __enter__(self) -> V1Follower:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _run(self) -> Generator[Event, None]:
         try:
