@@ -16,6 +16,7 @@ from typing import Self
 import httpx
 
 from . import _constants as C
+from ._limiter import RateLimiter
 from ._secret import MASK
 from ._transport import Transport
 
@@ -30,12 +31,13 @@ class BaseClient:
         auth: httpx.Auth | None,
         timeout: httpx.Timeout | float | None = None,
         max_retries: int = C.DEFAULT_MAX_RETRIES,
+        limiter: RateLimiter | None = None,
         http_transport: httpx.BaseTransport | None = None,
         headers: dict[str, str] | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._transport = Transport(base_url, auth=auth, timeout=timeout, max_retries=max_retries,
+        self._transport = Transport(base_url, auth=auth, timeout=timeout, max_retries=max_retries, limiter=limiter,
                                          http_transport=http_transport, headers=headers, sleep=sleep)
         self._sleep_override = sleep
         self._clock = clock

@@ -51,6 +51,7 @@ from openhands_api_agent.types import File
 
 from .. import _constants as C
 from .._async_base import AsyncBaseClient
+from .._async_limiter import AsyncRateLimiter
 from .._auth import SessionKeyAuth, session_key_from
 from .._pagination import AsyncPager, check_limit
 from .._polling import apoll_until
@@ -81,11 +82,12 @@ class AsyncAgentServerClient(AsyncBaseClient):
         *,
         timeout: httpx.Timeout | float | None = None,
         max_retries: int = C.DEFAULT_MAX_RETRIES,
+        limiter: AsyncRateLimiter | None = None,
         http_transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         self._key = session_key_from(session_key)
-        super().__init__(url, auth=SessionKeyAuth(self._key), timeout=timeout, max_retries=max_retries,
+        super().__init__(url, auth=SessionKeyAuth(self._key), timeout=timeout, max_retries=max_retries, limiter=limiter,
                          http_transport=http_transport, sleep=sleep)
 
     @property

@@ -53,6 +53,7 @@ from openhands_api_agent.types import File
 from .. import _constants as C
 from .._auth import SessionKeyAuth, session_key_from
 from .._base import BaseClient
+from .._limiter import RateLimiter
 from .._pagination import Pager, check_limit
 from .._polling import poll_until
 from .._secret import MASK, Secret
@@ -82,11 +83,12 @@ class AgentServerClient(BaseClient):
         *,
         timeout: httpx.Timeout | float | None = None,
         max_retries: int = C.DEFAULT_MAX_RETRIES,
+        limiter: RateLimiter | None = None,
         http_transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self._key = session_key_from(session_key)
-        super().__init__(url, auth=SessionKeyAuth(self._key), timeout=timeout, max_retries=max_retries,
+        super().__init__(url, auth=SessionKeyAuth(self._key), timeout=timeout, max_retries=max_retries, limiter=limiter,
                          http_transport=http_transport, sleep=sleep)
 
     @property
