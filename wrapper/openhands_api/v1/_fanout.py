@@ -28,7 +28,7 @@ from .._fanout import Outcome, collect, fan_out, run_sync
 from .._models import present
 from ._async_client import AsyncOpenHandsV1
 from ._client import OpenHandsV1
-from ._count_result import EventCount
+from ._count_result import CountSource, EventCount
 from ._shapes import StartedConversation
 
 _PROMPT_FIELDS = frozenset({"prompt", "repository", "branch", "title"})
@@ -139,7 +139,19 @@ async def start_many(client: AsyncOpenHandsV1, prompts: Iterable[str | BatchProm
 async def count_many(client: AsyncOpenHandsV1, conversation_ids: Iterable[str], *,
                      concurrency: int = C.DEFAULT_FANOUT_CONCURRENCY) -> AsyncIterator[Outcome[str, EventCount]]:
     """Count the events of every conversation (``count_events``' fallbacks), as they complete."""
-    async for outcome in fan_out(client.count_events, conversation_ids, concurrency=concurrency):
+    async for outcome in count_many_with(client, conversation_ids, concurrency=concurrency):
+        yield outcome
+
+
+async def count_many_with(client: AsyncOpenHandsV1, conversation_ids: Iterable[str], *, concurrency: int,
+                          source: CountSource | None = None,
+                          resume_paused: bool = False) -> AsyncIterator[Outcome[str, EventCount]]:
+    """:func:`count_many` with ``count_events``' options (the CLI's ``--source`` / ``--resume``)."""
+
+    async def count(conversation_id: str) -> EventCount:
+        return await client.count_events(conversation_id, source=source, resume_paused=resume_paused)
+
+    async for outcome in fan_out(count, conversation_ids, concurrency=concurrency):
         yield outcome
 
 
