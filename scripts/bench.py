@@ -19,6 +19,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE / "servers")]
 
 import agent_server  # noqa: E402
+import bench_scale  # noqa: E402
 import httpx  # noqa: E402
 from fake_llm import FakeLLM  # noqa: E402
 from openhands_api import AgentServerClient  # noqa: E402
@@ -76,6 +77,7 @@ def main() -> None:
             worst = max(worst, ratio)
             pa, pb = peak_bytes(mine), peak_bytes(theirs)
             print(f"{name:<16} {ma * 1000:>11.3f} {mb * 1000:>13.3f} {ratio:>6.2f}x   {pa / 1024:.0f} KiB / {pb / 1024:.0f} KiB ({pa / pb:.2f}x)")
+        bench_scale.run(server.url, server.session_key, cid, server.workspace)  # issue 12's floor, every target
         wrapped.delete_conversation(cid)
         wrapped.close()
         raw.close()

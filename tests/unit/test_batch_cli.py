@@ -176,3 +176,10 @@ def test_sync_wrapper_runs_the_same_fan_out(server: FakeServer, monkeypatch: pyt
 def test_read_prompts_file_accepts_plain_and_json_lines(tmp_path: Path) -> None:
     got = read_prompts_file(prompts_file(tmp_path, "plain text", '{"prompt": "p", "repository": "o/r"}'))
     assert got == [BatchPrompt("plain text"), BatchPrompt("p", repository="o/r")]
+
+
+def test_cli_count_sources_match_the_library() -> None:
+    from openhands_api.cli import v1 as cli_v1
+    from openhands_api.v1 import SOURCES
+
+    assert cli_v1.SOURCES == SOURCES
