@@ -19,11 +19,14 @@ from openhands_api import (
     AsyncAgentServerClient,
     AsyncOpenHandsV1,
     AsyncPager,
+    AsyncRateLimiter,
     AsyncResolvedAgentServer,
     AsyncV0Client,
     AuthenticationError,
     BadRequestError,
     BashResult,
+    BatchPrompt,
+    BatchStart,
     ConfigurationError,
     ConflictError,
     EventCount,
@@ -34,7 +37,9 @@ from openhands_api import (
     OpenHandsAPIError,
     OpenHandsV1,
     OpenHandsV1API,
+    Outcome,
     Pager,
+    RateLimiter,
     RateLimitError,
     ResolvedAgentServer,
     ResolverError,
@@ -45,7 +50,12 @@ from openhands_api import (
     UnexpectedContentError,
     V0Client,
     WaitTimeoutError,
+    count_many,
+    count_many_sync,
+    fan_out,
     present,
+    start_many,
+    start_many_sync,
 )
 from openhands_api.v0 import PollResult
 from openhands_api_agent.models import ConversationInfo, EventPage
@@ -126,6 +136,24 @@ async def app_servers_async() -> None:
         assert_type(api, AsyncV0Client)
         conv = await api.create_conversation(initial_user_msg="hi")
         assert_type(await api.poll_until_terminal(conv.conversation_id), PollResult)
+
+
+async def many_at_once(ids: list[str]) -> None:
+    limiter = AsyncRateLimiter(8)
+    async with AsyncOpenHandsV1(limiter=limiter) as oh:
+        async for outcome in start_many(oh, ["a", BatchPrompt("b", repository="o/r")], concurrency=2):
+            assert_type(outcome, Outcome[BatchPrompt, BatchStart])
+            if outcome.value is not None:
+                assert_type(outcome.value.conversation_id, str)
+                assert_type(outcome.value.events, EventCount | None)
+            assert_type(outcome.error, OpenHandsAPIError | None)
+        async for counted in count_many(oh, ids):
+            assert_type(counted, Outcome[str, EventCount])
+        async for got in fan_out(oh.get_conversation, ids, concurrency=4):
+            assert_type(got.ok, bool)
+    with OpenHandsV1(limiter=RateLimiter(8)) as sync_oh:
+        assert_type(start_many_sync(sync_oh, ["a"]), list[Outcome[BatchPrompt, BatchStart]])
+        assert_type(count_many_sync(sync_oh, ids, rate=4), list[Outcome[str, EventCount]])
 
 
 def errors(exc: Exception) -> None:

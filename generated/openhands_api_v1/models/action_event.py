@@ -208,6 +208,12 @@ class ActionEvent:
                 return data
             if isinstance(data, Unset):
                 return data
+            if isinstance(data, dict):
+                kind = data.get("kind")
+                if kind == "ActionPayload":
+                    action_type_0 = ActionPayload.from_dict(data)
+
+                    return action_type_0
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
