@@ -159,7 +159,7 @@ class ActionEvent:
         from ..models.action_payload import ActionPayload
 
         d = dict(src_dict)
-        kind = cast(Literal["ActionEvent"], d.pop("kind"))
+        kind = cast("Literal['ActionEvent']", d.pop("kind"))
         if kind != "ActionEvent":
             raise ValueError(f"kind must match const 'ActionEvent', got '{kind}'")
 
