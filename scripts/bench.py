@@ -4,7 +4,9 @@
 Against a live local agent server with one finished conversation, the same calls are made through
 both, interleaved round by round so machine load hits both alike: the event count, and one page of
 events (all 12). Printed: median milliseconds per call and the wrapper/raw ratio (target <= 1.10x),
-plus the peak memory (tracemalloc) of reading one page each way. Not a test: numbers vary by machine.
+plus the peak memory (tracemalloc) of reading one page each way. Then ``bench_scale.py``: issue 12's
+performance floor, every ratio with its target; and ``bench_follow.py``: event delay with follow()
+vs 1 s polling, and CPU per 1,000 events. Not a test: numbers vary by machine.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE / "servers")]
 
 import agent_server  # noqa: E402
+import bench_follow  # noqa: E402
 import bench_scale  # noqa: E402
 import httpx  # noqa: E402
 from fake_llm import FakeLLM  # noqa: E402
@@ -81,6 +84,7 @@ def main() -> None:
         wrapped.delete_conversation(cid)
         wrapped.close()
         raw.close()
+        bench_follow.run(server.url, server.session_key, server.workspace)  # follow() vs polling, CPU per event
     verdict = "meets" if worst <= TARGET else "MISSES"
     print(f"worst ratio {worst:.2f}x: {verdict} the {TARGET:.2f}x target")
 

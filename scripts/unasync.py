@@ -42,6 +42,8 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"\baiter_text\b", "iter_text"),
     (r"\b__aenter__\b", "__enter__"),
     (r"\b__aexit__\b", "__exit__"),
+    (r"\b__aiter__\b", "__iter__"),
+    (r"\bafollow\b", "follow"),
     (r"\bhandle_async_request\b", "handle_request"),
     (r"\bapoll_until\b", "poll_until"),
     (r"\b_async_(\w+)\b", r"_\1"),

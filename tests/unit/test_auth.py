@@ -102,3 +102,69 @@ def test_an_equal_secret_stays_scrubbed_after_its_twin_is_collected() -> None:
     gc.collect()
     assert KEY not in scrub(f"leaked {KEY}")
     assert second.reveal() == KEY
+
+
+def test_session_key_reads_the_servers_and_the_sdks_variables_in_order() -> None:
+    env = {"OH_SESSION_API_KEY": "a", "SESSION_API_KEY": "b", "OH_SESSION_API_KEYS_0": "c"}
+    assert session_key_from(None, env=env).reveal() == "a"
+    assert session_key_from(None, env={"SESSION_API_KEY": "b", "OH_SESSION_API_KEYS_0": "c"}).reveal() == "b"
+    assert session_key_from(None, env={"OH_SESSION_API_KEYS_0": "c"}).reveal() == "c"
+    with pytest.raises(ConfigurationError) as err:
+        session_key_from(None, env={"SESSION_API_KEY": "  "})
+    for place in ("argument session_key", "OH_SESSION_API_KEY", "SESSION_API_KEY", "OH_SESSION_API_KEYS_0"):
+        assert place in str(err.value)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    return tmp_path
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n")
+    return path
+
+
+def test_openhands_login_file_and_persistence_dir(home: Path) -> None:
+    legacy = write(home / ".openhands" / "api_key.txt", "legacy-key")
+    login = write(home / ".openhands" / "cloud" / "api_key.txt", "login-key")
+    found = discover_app_credentials(env={})
+    assert found.key.reveal() == "login-key" and found.key_source == f"file {login}"  # type: ignore[union-attr]
+    moved = write(home / "state" / "cloud" / "api_key.txt", "moved-key")
+    assert discover_app_credentials(env={"OPENHANDS_PERSISTENCE_DIR": str(home / "state")}).key_source == f"file {moved}"
+    login.unlink()
+    assert discover_app_credentials(env={}).key_source == f"file {legacy}"
+
+
+def test_cloud_url_variable_is_the_last_base_url_source(home: Path) -> None:
+    env = {"OPENHANDS_CLOUD_URL": "https://cloud.example.test"}
+    found = discover_app_credentials("k", env=env)
+    assert (found.base_url, found.base_url_source) == ("https://cloud.example.test", "environment OPENHANDS_CLOUD_URL")
+    assert discover_app_credentials("k", env={**env, "OPENHANDS_APP_BASE": "https://b.test"}).base_url == "https://b.test"
+
+
+def test_agent_canvas_key_only_for_local_hosts(home: Path) -> None:
+    canvas = write(home / ".openhands" / "agent-canvas" / "api-key.txt", "canvas-key")
+    write(home / ".openhands" / "cloud" / "api_key.txt", "login-key")
+    local = "http://127.0.0.1:3000"
+    assert discover_app_credentials(base_url=local, env={}).key_source == f"file {canvas}"
+    by_env = discover_app_credentials(base_url=local, env={"LOCAL_BACKEND_API_KEY": "env-canvas"})
+    assert by_env.key_source == "environment LOCAL_BACKEND_API_KEY"
+    assert discover_app_credentials(base_url=local, env={"OPENHANDS_API_KEY": "explicit"}).key.reveal() == "explicit"  # type: ignore[union-attr]
+    # A remote host never gets a local backend's key.
+    remote = discover_app_credentials(base_url="https://app.example.test", env={"LOCAL_BACKEND_API_KEY": "env-canvas"})
+    assert remote.key.reveal() == "login-key"  # type: ignore[union-attr]
+
+
+def test_no_key_error_lists_every_default_place_in_order(home: Path) -> None:
+    with pytest.raises(ConfigurationError) as err:
+        discover_app_credentials(base_url="http://127.0.0.1:3000", require_key=True, env={"OPENHANDS_API_KEY_FILE": str(home / "k")})
+    text = str(err.value)
+    places = ["argument api_key", "environment OPENHANDS_API_KEY", "environment OPENHANDS_CLOUD_API_KEY", "environment OH_API_KEY",
+              "environment LOCAL_BACKEND_API_KEY", f"file {home / 'k'}", f"file {home / '.openhands/agent-canvas/api-key.txt'}",
+              f"file {home / '.openhands/cloud/api_key.txt'}", f"file {home / '.openhands/api_key.txt'}",
+              f"file {home / '.config/openhands/api_key'}"]
+    positions = [text.index(place) for place in places]
+    assert positions == sorted(positions)

@@ -9,20 +9,34 @@ Two header schemes exist:
 Keys are wrapped in :class:`~openhands_api._secret.Secret` the moment they enter, so no repr, log
 line or error message can show them.
 
+Agent-server session key (:func:`session_key_from`), first match wins:
+
+1. the ``session_key=`` argument (CLI ``--session-key``);
+2. environment: ``OH_SESSION_API_KEY`` (this client's name), then ``SESSION_API_KEY`` and
+   ``OH_SESSION_API_KEYS_0`` (the names the agent server and the SDK read).
+
 App-server discovery (:func:`discover_app_credentials`), first match wins; an explicit argument that
 is empty raises instead of falling through:
 
 1. the ``api_key=`` argument;
 2. environment: ``OPENHANDS_API_KEY``, then ``OPENHANDS_CLOUD_API_KEY``, then ``OH_API_KEY``;
-3. a key file: ``$OPENHANDS_API_KEY_FILE``, then ``~/.openhands/api_key.txt`` (written by
-   ``openhands login`` of the OpenHands CLI), then ``~/.config/openhands/api_key``.
+3. local hosts only: ``LOCAL_BACKEND_API_KEY`` (a local Agent Canvas backend);
+4. a key file: ``$OPENHANDS_API_KEY_FILE``; local hosts only: ``~/.openhands/agent-canvas/api-key.txt``;
+   then ``$OPENHANDS_PERSISTENCE_DIR/cloud/api_key.txt`` (default ``~/.openhands/cloud/api_key.txt``,
+   written by ``openhands login``); then the older ``~/.openhands/api_key.txt`` and
+   ``~/.config/openhands/api_key``.
+
+A local backend's key is never sent to a remote host, hence "local hosts only" (loopback, private
+and link-local addresses, ``localhost``, ``*.local``).
 
 Base URL: ``base_url=``, then ``OPENHANDS_BASE_URL``, then ``OPENHANDS_APP_BASE`` (the seed scripts'
-name), then ``https://app.all-hands.dev``.
+name), then ``OPENHANDS_CLOUD_URL`` (the OpenHands CLI's name), then ``https://app.all-hands.dev``.
 
 Scheme: ``auth_scheme=`` ("bearer" or "session-key"), then ``OPENHANDS_AUTH_SCHEME``, else by host:
 loopback and private hosts get ``X-Session-API-Key`` (self-hosted servers accept nothing else),
 every other host ``Bearer`` (Cloud).
+
+When no key is found, the error lists every place that was looked at, in this order.
 """
 
 from __future__ import annotations
@@ -44,15 +58,24 @@ from ._secret import MASK, Secret
 AuthScheme = Literal["bearer", "session-key"]
 
 APP_KEY_ENV_VARS = ("OPENHANDS_API_KEY", "OPENHANDS_CLOUD_API_KEY", "OH_API_KEY")
-APP_BASE_URL_ENV_VARS = ("OPENHANDS_BASE_URL", "OPENHANDS_APP_BASE")
+APP_BASE_URL_ENV_VARS = ("OPENHANDS_BASE_URL", "OPENHANDS_APP_BASE", "OPENHANDS_CLOUD_URL")
+SESSION_KEY_ENV_VARS = (ENV_SESSION_KEY, "SESSION_API_KEY", "OH_SESSION_API_KEYS_0")
+LOCAL_KEY_ENV_VAR = "LOCAL_BACKEND_API_KEY"
+PERSISTENCE_DIR_ENV_VAR = "OPENHANDS_PERSISTENCE_DIR"
 AUTH_SCHEME_ENV_VAR = "OPENHANDS_AUTH_SCHEME"
 KEY_FILE_ENV_VAR = "OPENHANDS_API_KEY_FILE"
 DEFAULT_BASE_URL = "https://app.all-hands.dev"
 
 
-def default_key_files() -> list[Path]:
+def default_key_files(env: Mapping[str, str] | None = None, *, local: bool = False) -> list[Path]:
+    """The key files looked at after ``$OPENHANDS_API_KEY_FILE``, in order (see the module docstring)."""
+    env = os.environ if env is None else env
     home = Path.home()
-    return [home / ".openhands" / "api_key.txt", home / ".config" / "openhands" / "api_key"]
+    persistence = env.get(PERSISTENCE_DIR_ENV_VAR, "").strip()
+    openhands_dir = Path(persistence).expanduser() if persistence else home / ".openhands"
+    files = [home / ".openhands" / "agent-canvas" / "api-key.txt"] if local else []
+    return [*files, openhands_dir / "cloud" / "api_key.txt", home / ".openhands" / "api_key.txt",
+            home / ".config" / "openhands" / "api_key"]
 
 
 class SessionKeyAuth(httpx.Auth):
@@ -86,7 +109,7 @@ class BearerAuth(httpx.Auth):
 
 
 def session_key_from(argument: str | Secret | None, *, env: Mapping[str, str] | None = None) -> Secret:
-    """The agent server's session key: the argument, else ``$OH_SESSION_API_KEY``."""
+    """The agent server's session key: the argument, else the first of ``SESSION_KEY_ENV_VARS`` set."""
     env = os.environ if env is None else env
     if isinstance(argument, Secret):
         return argument
@@ -94,13 +117,15 @@ def session_key_from(argument: str | Secret | None, *, env: Mapping[str, str] | 
         if not argument.strip():
             raise ConfigurationError("session_key is empty", hint=f"pass the agent server's key or set {ENV_SESSION_KEY}")
         return Secret(argument)
-    value = env.get(ENV_SESSION_KEY, "").strip()
-    if value:
-        return Secret(value)
+    for name in SESSION_KEY_ENV_VARS:
+        value = env.get(name, "").strip()
+        if value:
+            return Secret(value)
+    looked = ", ".join(["argument session_key", *(f"environment {name}" for name in SESSION_KEY_ENV_VARS)])
     raise ConfigurationError(
-        f"no session key: pass session_key= (CLI: --session-key) or set {ENV_SESSION_KEY}",
-        hint="the agent server's key is the OH_SESSION_API_KEYS_0 / SESSION_API_KEY it was started with; "
-        "for a V1 sandbox the resolver finds it for you",
+        f"no session key; looked at: {looked}",
+        hint=f"pass session_key= (CLI: --session-key) or set {ENV_SESSION_KEY}; the agent server's key is the "
+        "OH_SESSION_API_KEYS_0 / SESSION_API_KEY it was started with; for a V1 sandbox the resolver finds it for you",
     )
 
 
@@ -173,6 +198,7 @@ def discover_app_credentials(
     url = url.rstrip("/")
 
     # Key.
+    local = is_local_host(url)
     key: Secret | None = None
     key_source = "none"
     if isinstance(api_key, Secret):
@@ -188,8 +214,12 @@ def discover_app_credentials(
             if env.get(name, "").strip():
                 key, key_source = Secret(env[name]), f"environment {name}"
                 break
+        if key is None and local:
+            looked.append(f"environment {LOCAL_KEY_ENV_VAR}")
+            if env.get(LOCAL_KEY_ENV_VAR, "").strip():
+                key, key_source = Secret(env[LOCAL_KEY_ENV_VAR]), f"environment {LOCAL_KEY_ENV_VAR}"
         if key is None:
-            files = list(key_files) if key_files is not None else default_key_files()
+            files = list(key_files) if key_files is not None else default_key_files(env, local=local)
             if env.get(KEY_FILE_ENV_VAR, "").strip():
                 files.insert(0, Path(env[KEY_FILE_ENV_VAR]).expanduser())
             for path in files:
@@ -202,7 +232,6 @@ def discover_app_credentials(
                     key, key_source = Secret(text), f"file {path}"
                     break
 
-    local = is_local_host(url)
     if require_key is None:
         require_key = not local
     if key is None and require_key:
