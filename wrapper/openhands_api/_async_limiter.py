@@ -108,4 +108,10 @@ class AsyncLimitedTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-__all__ = ["AsyncLimitedTransport", "AsyncRateLimiter"]
+def limited(inner: httpx.AsyncBaseTransport, limiter: AsyncRateLimiter | None) -> httpx.AsyncBaseTransport:
+    """The transport's one hook (``limiter=`` on a client): ``inner`` wrapped when there is a limiter.
+    Below the retry loop, so every attempt (retries too) takes a slot and shows it its answer."""
+    return inner if limiter is None else AsyncLimitedTransport(inner, limiter)
+
+
+__all__ = ["AsyncLimitedTransport", "AsyncRateLimiter", "limited"]

@@ -26,7 +26,7 @@ import httpx
 
 from . import _constants as C
 from . import _retry, _seam
-from ._async_limiter import AsyncLimitedTransport, AsyncRateLimiter
+from ._async_limiter import AsyncRateLimiter, limited
 from ._exceptions import ConfigurationError, connection_error, error_from_response
 from ._files import atomic_target, refuse_html
 from ._secret import MASK
@@ -89,7 +89,7 @@ class AsyncTransport:
         self._sleep = sleep
         self._client = httpx.AsyncClient(
             base_url=self.base_url,
-            transport=_limited(http_transport if http_transport is not None else AsyncFreshPoolAfterCrash(), limiter),
+            transport=limited(http_transport if http_transport is not None else AsyncFreshPoolAfterCrash(), limiter),
             auth=auth,
             timeout=C.DEFAULT_TIMEOUT if timeout is None else timeout,
             headers={"User-Agent": C.USER_AGENT, **(headers or {})},
@@ -245,12 +245,6 @@ class AsyncTransport:
                    timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> None:
         """Call an endpoint for its effect: a 2xx is success, whatever its body says."""
         await self._exchange(endpoint, retry, timeout, kwargs)
-
-
-def _limited(inner: httpx.AsyncBaseTransport, limiter: AsyncRateLimiter | None) -> httpx.AsyncBaseTransport:
-    # ``limiter=``, shared by every client of one server (see _async_limiter), hooks in here only:
-    # below the retry loop, so every attempt (retries too) takes a slot and shows it its answer.
-    return inner if limiter is None else AsyncLimitedTransport(inner, limiter)
 
 
 __all__ = ["AsyncFreshPoolAfterCrash", "AsyncTransport", "logger"]

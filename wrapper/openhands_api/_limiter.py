@@ -108,4 +108,10 @@ class LimitedTransport(httpx.BaseTransport):
         self._inner.close()
 
 
-__all__ = ["LimitedTransport", "RateLimiter"]
+def limited(inner: httpx.BaseTransport, limiter: RateLimiter | None) -> httpx.BaseTransport:
+    """The transport's one hook (``limiter=`` on a client): ``inner`` wrapped when there is a limiter.
+    Below the retry loop, so every attempt (retries too) takes a slot and shows it its answer."""
+    return inner if limiter is None else LimitedTransport(inner, limiter)
+
+
+__all__ = ["LimitedTransport", "RateLimiter", "limited"]

@@ -28,7 +28,7 @@ from . import _constants as C
 from . import _retry, _seam
 from ._exceptions import ConfigurationError, connection_error, error_from_response
 from ._files import atomic_target, refuse_html
-from ._limiter import LimitedTransport, RateLimiter
+from ._limiter import RateLimiter, limited
 from ._secret import MASK
 
 logger = logging.getLogger("openhands_api")
@@ -89,7 +89,7 @@ class Transport:
         self._sleep = sleep
         self._client = httpx.Client(
             base_url=self.base_url,
-            transport=_limited(http_transport if http_transport is not None else FreshPoolAfterCrash(), limiter),
+            transport=limited(http_transport if http_transport is not None else FreshPoolAfterCrash(), limiter),
             auth=auth,
             timeout=C.DEFAULT_TIMEOUT if timeout is None else timeout,
             headers={"User-Agent": C.USER_AGENT, **(headers or {})},
@@ -245,12 +245,6 @@ class Transport:
                    timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> None:
         """Call an endpoint for its effect: a 2xx is success, whatever its body says."""
         self._exchange(endpoint, retry, timeout, kwargs)
-
-
-def _limited(inner: httpx.BaseTransport, limiter: RateLimiter | None) -> httpx.BaseTransport:
-    # ``limiter=``, shared by every client of one server (see _limiter), hooks in here only:
-    # below the retry loop, so every attempt (retries too) takes a slot and shows it its answer.
-    return inner if limiter is None else LimitedTransport(inner, limiter)
 
 
 __all__ = ["FreshPoolAfterCrash", "Transport", "logger"]
