@@ -15,7 +15,14 @@ import pytest
 from openhands_api import AsyncRateLimiter
 from openhands_api.cli import batch as cli_batch
 from openhands_api.cli import main as cli_main
-from openhands_api.v1 import AsyncOpenHandsV1, BatchPrompt, OpenHandsV1, read_prompts_file, start_many_sync
+from openhands_api.v1 import (
+    AsyncOpenHandsV1,
+    BatchPrompt,
+    OpenHandsV1,
+    count_many_sync,
+    read_prompts_file,
+    start_many_sync,
+)
 
 APP_KEY = "app-key-that-must-not-print"
 
@@ -165,6 +172,9 @@ def test_sync_wrapper_runs_the_same_fan_out(server: FakeServer, monkeypatch: pyt
         outcomes = start_many_sync(oh, ["a", BatchPrompt("b", title="B")], concurrency=2, rate=100)
     assert [o.value.execution_status for o in outcomes if o.value] == ["finished", "finished"]
     assert [o.value.events.count for o in outcomes if o.value and o.value.events] == [7, 7]
+    with OpenHandsV1("http://127.0.0.1:3000", api_key=APP_KEY) as oh:
+        counted = count_many_sync(oh, [conv_id(2), "not-a-uuid", conv_id(1)], concurrency=2)
+    assert [o.value.count if o.value else type(o.error).__name__ for o in counted] == [7, "InvalidArgumentError", 7]
 
     async def inside_a_loop() -> None:
         start_many_sync(oh, ["a"])

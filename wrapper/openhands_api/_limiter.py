@@ -84,8 +84,9 @@ class RateLimiter:
         delay = _retry.parse_retry_after(headers)
         if status == 429 or (delay is not None and status in C.RETRYABLE_STATUSES):
             if delay is None:
-                delay = _retry.backoff_delay(self._strikes)
-                self._strikes += 1
+                with self._lock:
+                    delay = _retry.backoff_delay(self._strikes)
+                    self._strikes += 1
             self.hold(min(delay, C.MAX_RETRY_AFTER_S))
         elif status < 400:
             self._strikes = 0
