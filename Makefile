@@ -15,7 +15,7 @@ CONTRACT_DIRS := $(if $(SERVER),$(CONTRACT)/$(SERVER),$(CONTRACT))
 TS := wrapper/ts
 TS_STAMP := $(TS)/node_modules/.installed
 
-.PHONY: help venv unasync generate check-generated check-spec test test-ts test-unit record-ts test-live record demo bench lint typecheck clean
+.PHONY: help venv unasync generate check-generated check-spec test test-ts test-unit record-ts test-live record demo bench fuzz lint typecheck clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -72,6 +72,10 @@ record-ts: $(STAMP) $(TS_STAMP) ## re-record the TypeScript quick-start cassette
 
 demo: $(STAMP) ## the main job end to end against real local servers with the fake LLM
 	$(PY) scripts/demo.py
+
+fuzz: $(STAMP) ## hypothesis: >= 10,000 fuzzed responses through every client's read calls (random seed)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2500} FUZZ_MIN_RESPONSES=$${FUZZ_MIN_RESPONSES:-10000} \
+		$(PYTEST) -q -s tests/hostile/test_fuzz.py
 
 bench: $(STAMP) ## wrapper vs raw httpx per-call time against a live local agent server
 	$(PY) scripts/bench.py

@@ -37,7 +37,6 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"\bAsyncIterator\b", "Iterator"),
     (r"\basynccontextmanager\b", "contextmanager"),
     (r"\baclose\b", "close"),
-    (r"\baread\b", "read"),
     (r"\baiter_bytes\b", "iter_bytes"),
     (r"\baiter_text\b", "iter_text"),
     (r"\b__aenter__\b", "__enter__"),

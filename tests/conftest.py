@@ -89,8 +89,26 @@ def _header(headers: Any, name: str) -> str:
     return ""
 
 
+# httpx writes a random multipart boundary per request (a fixed one can occur in the file); for
+# matching and recording it is replaced by this one, which never occurs in recorded contents.
+CANONICAL_BOUNDARY = "openhands-api-test-boundary"
+_BOUNDARY = re.compile(r"multipart/form-data;\s*boundary=([^\s;]+)")
+
+
+def canonical_multipart(request: Any) -> None:
+    found = _BOUNDARY.search(_header(request.headers, "content-type"))
+    if found and isinstance(request.body, bytes | str):
+        boundary = found.group(1).strip('"')
+        body = request.body if isinstance(request.body, bytes) else request.body.encode("utf-8")
+        request.body = body.replace(f"--{boundary}".encode(), f"--{CANONICAL_BOUNDARY}".encode())
+        for name in list(request.headers):
+            if name.lower() == "content-type":
+                request.headers[name] = f"multipart/form-data; boundary={CANONICAL_BOUNDARY}"
+
+
 def before_record_request(request: Any) -> Any:
     request.uri = canonical_text(request.uri)
+    canonical_multipart(request)
     request.body = scrub_body(request.body, _header(request.headers, "content-type"))
     return request
 

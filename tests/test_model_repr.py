@@ -102,7 +102,7 @@ def _parsed_models() -> Iterator[tuple[str, Any, list[str]]]:
                         model = getattr(models, ref.rsplit("/", 1)[-1]).from_dict(body)
                         yield f"{where} request", model, list(_secret_values(body))
                 text = _body(response)
-                if text[:1] in "[{":
+                if text.startswith(("[", "{")):  # not an empty body (an empty file download)
                     endpoint = _endpoint(op.spec, operation["operationId"])
                     raw = httpx.Response(response["status"]["code"], content=text.encode(),
                                          headers={"content-type": "application/json"})

@@ -36,9 +36,11 @@ class AsyncBaseClient:
         headers: dict[str, str] | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        deadline_s: float | None = None,
     ) -> None:
+        # deadline_s: each call's overall deadline (see AsyncTransport; default $OPENHANDS_API_DEADLINE_S or 300 s).
         self._transport = AsyncTransport(base_url, auth=auth, timeout=timeout, max_retries=max_retries, limiter=limiter,
-                                         http_transport=http_transport, headers=headers, sleep=sleep)
+                                         http_transport=http_transport, headers=headers, sleep=sleep, deadline_s=deadline_s)
         self._sleep_override = sleep
         self._clock = clock
 

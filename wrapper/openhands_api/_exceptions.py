@@ -149,10 +149,35 @@ class WaitTimeoutError(OpenHandsAPIError, TimeoutError):
 
 
 def _decode_body(response: httpx.Response) -> Any:
+    """The error body as JSON, else as text; whatever the bytes (deep nesting, a 5000-digit int,
+    an unknown charset), never an exception: an error answer must become its typed error."""
     try:
         return response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
+        pass
+    try:
         return response.text
+    except (ValueError, LookupError):
+        return repr(response.content[:200])
+
+
+def _short(value: Any) -> str:
+    try:
+        return json.dumps(value)[:200]
+    except (ValueError, TypeError, RecursionError):
+        return repr(type(value))
+
+
+def _validation_message(items: list[Any]) -> str:
+    """FastAPI's ``detail: [{loc: [...], msg: ...}]``; ``loc`` may be missing, null or a string."""
+    parts = []
+    for item in items[:3]:
+        if isinstance(item, dict):
+            loc = item.get("loc")
+            where = ".".join(str(x) for x in loc) if isinstance(loc, list) else (str(loc) if loc is not None else "")
+            msg = item.get("msg")
+            parts.append(f"{where}: {msg if isinstance(msg, str) else ''}".strip(": "))
+    return "; ".join(p for p in parts if p) or _short(items)
 
 
 def _server_message(body: Any) -> str:
@@ -161,20 +186,19 @@ def _server_message(body: Any) -> str:
         for key in ("detail", "error", "message"):
             value = body.get(key)
             if isinstance(value, str) and value:
-                return value
+                return value[:200]
             if isinstance(value, list) and value:  # FastAPI validation errors
-                parts = []
-                for item in value[:3]:
-                    if isinstance(item, dict):
-                        loc = ".".join(str(x) for x in item.get("loc", []))
-                        parts.append(f"{loc}: {item.get('msg', '')}".strip(": "))
-                return "; ".join(parts) or json.dumps(value)[:200]
+                return _validation_message(value)
     if isinstance(body, str):
         text = body.strip()
         if text.lower().startswith(("<!doctype html", "<html")):
             return "an HTML page"
         return text[:200]
-    return json.dumps(body)[:200] if body is not None else ""
+    return _short(body) if body is not None else ""
+
+
+# Routes whose 404 means a missing file, not an unknown conversation id.
+_FILE_ROUTES = ("/api/file/", "/file/download", "/file/upload")
 
 
 def error_from_response(response: httpx.Response) -> APIStatusError:
@@ -185,6 +209,14 @@ def error_from_response(response: httpx.Response) -> APIStatusError:
     message = f"HTTP {status}" + (f": {detail}" if detail else "")
     if status == 429:
         return RateLimitError(message, response=response, body=body, retry_after=parse_retry_after(response.headers))
+    if 300 <= status < 400:
+        location = response.headers.get("location", "")
+        return APIStatusError(
+            f"HTTP {status}: the server redirects to {location or '(no Location header)'}", response=response, body=body,
+            hint="the base URL is probably wrong (this client does not follow redirects, so the key is never sent "
+            "elsewhere): use the URL the server redirects to, e.g. https:// instead of http://, or without a trailing path",
+        )
+    hint: str | None = None
     cls: type[APIStatusError]
     if status in (400, 422):
         cls = BadRequestError
@@ -192,13 +224,15 @@ def error_from_response(response: httpx.Response) -> APIStatusError:
         cls = AuthenticationError
     elif status == 404:
         cls = NotFoundError
+        if any(route in response.request.url.path for route in _FILE_ROUTES):
+            hint = "no such file on the server: check the remote path (absolute, e.g. /workspace/file.txt) and that it exists"
     elif status == 409:
         cls = ConflictError
     elif status >= 500:
         cls = ServerError
     else:
         cls = APIStatusError
-    return cls(message, response=response, body=body)
+    return cls(message, response=response, body=body, hint=hint)
 
 
 def connection_error(exc: Exception, method: str, url: str) -> APIConnectionError:

@@ -1,15 +1,19 @@
-"""Files on the local disk: written whole or not at all."""
+"""Files on the local disk: written whole or not at all; zips read without trusting them."""
 
 from __future__ import annotations
 
 import os
+import stat
+import struct
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import httpx
 
+from . import _constants as C
 from ._exceptions import UnexpectedContentError
 
 
@@ -37,4 +41,81 @@ def refuse_html(response: httpx.Response) -> None:
         )
 
 
-__all__ = ["atomic_target", "refuse_html"]
+# What zipfile raises on a damaged or hostile archive besides BadZipFile.
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, struct.error, ValueError, EOFError, NotImplementedError,
+               OverflowError, UnicodeDecodeError, RuntimeError)
+
+
+def zip_entries(path: str | os.PathLike[str]) -> list[zipfile.ZipInfo]:
+    """The entries of a zip, read from its central directory only (no entry is decompressed).
+
+    A file that is not a readable zip (truncated, an HTML page, a hostile directory) is an
+    :class:`UnexpectedContentError`, never ``zipfile.BadZipFile``.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except _ZIP_ERRORS as exc:
+        raise UnexpectedContentError(f"{os.fspath(path)} is not a readable zip file ({type(exc).__name__}: {exc})",
+                                     hint="the download was cut short or is not a trajectory zip; download it again") from exc
+    if len(entries) > C.MAX_ZIP_ENTRIES:
+        raise UnexpectedContentError(f"{os.fspath(path)} has {len(entries)} entries, more than {C.MAX_ZIP_ENTRIES}")
+    return entries
+
+
+def _inside(target: Path, name: str) -> Path:
+    """Where entry ``name`` lands under ``target``; refused when it would land anywhere else."""
+    pure = PurePosixPath(name.replace("\\", "/"))
+    dest = (target / pure).resolve()
+    if pure.is_absolute() or ".." in pure.parts or ":" in name or not dest.is_relative_to(target):
+        raise UnexpectedContentError(f"zip entry {name!r} would be written outside {target}; nothing was extracted")
+    return dest
+
+
+def safe_extract(path: str | os.PathLike[str], target: str | os.PathLike[str], *,
+                 max_bytes: int | None = None) -> list[Path]:
+    """Extract a zip into ``target``; refuse it whole (nothing written) when an entry would land
+    outside ``target``, is a link, or the entries would expand past ``max_bytes`` together.
+
+    The declared sizes are checked first; the bytes written are counted too, since a header may lie.
+    """
+    max_bytes = C.MAX_EXTRACT_BYTES if max_bytes is None else max_bytes
+    folder = Path(target).resolve()
+    entries = zip_entries(path)
+    declared = 0
+    plan: list[tuple[zipfile.ZipInfo, Path]] = []
+    for info in entries:
+        dest = _inside(folder, info.filename)
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise UnexpectedContentError(f"zip entry {info.filename!r} is a symbolic link; nothing was extracted")
+        declared += info.file_size
+        if declared > max_bytes:
+            raise UnexpectedContentError(f"the zip would expand past {max_bytes} bytes; nothing was extracted",
+                                         hint="pass a larger max_bytes= if the archive is trusted")
+        plan.append((info, dest))
+    written: list[Path] = []
+    budget = max_bytes
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info, dest in plan:
+                if info.is_dir():
+                    dest.mkdir(parents=True, exist_ok=True)
+                    continue
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(info) as src, open(dest, "wb") as out:
+                    written.append(dest)
+                    while chunk := src.read(C.DOWNLOAD_CHUNK_BYTES):
+                        budget -= len(chunk)
+                        if budget < 0:
+                            raise UnexpectedContentError(f"the zip expands past {max_bytes} bytes; extraction stopped")
+                        out.write(chunk)
+    except (*_ZIP_ERRORS, UnexpectedContentError) as exc:
+        for file in written:  # no half-extracted archive is left behind
+            file.unlink(missing_ok=True)
+        if isinstance(exc, UnexpectedContentError):
+            raise
+        raise UnexpectedContentError(f"{os.fspath(path)} could not be extracted ({type(exc).__name__}: {exc})") from exc
+    return written
+
+
+__all__ = ["atomic_target", "refuse_html", "safe_extract", "zip_entries"]

@@ -31,6 +31,37 @@ def _remember(cursor: str, seen: set[str]) -> str:
     return cursor
 
 
+class _Guard:
+    """What every page walk refuses, shared by both twins: a cursor seen twice (the agent server
+    answers an unknown page_id by restarting at page 1) and more than ``MAX_EMPTY_PAGES`` empty
+    pages in a row that still name a next page (a server that would otherwise be paged forever)."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self.empty = 0
+
+    def next_page(self, items: Sequence[object], cursor: str | None) -> str | None:
+        if not cursor:
+            return None
+        if len(self.seen) >= C.MAX_PAGES:  # ... and after MAX_PAGES pages in all, so every listing ends
+            raise UnexpectedContentError(
+                f"the listing goes on past {C.MAX_PAGES} pages; stopping",
+                hint="pass max_items=, or narrow the query",
+            )
+        self.empty = 0 if len(items) else self.empty + 1
+        if self.empty > C.MAX_EMPTY_PAGES:
+            raise UnexpectedContentError(
+                f"the server sent {self.empty} empty pages in a row, each naming a next page; stopping",
+                hint="the server's paging is broken; narrow the query or report it",
+            )
+        return _remember(cursor, self.seen)
+
+
+def _check_max_items(max_items: int | None) -> None:
+    if max_items is not None and (isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0):
+        raise InvalidArgumentError(f"max_items must be a non-negative integer or None, got {max_items!r}")
+
+
 def next_cursor(value: object) -> str | None:
     """A page's ``next_page_id`` as a cursor: a non-empty string, else None (null, absent, "")."""
     return value if isinstance(value, str) and value else None
@@ -45,6 +76,7 @@ class Pager(Generic[T]):
     """
 
     def __init__(self, fetch: FetchPage[T], *, first_page_id: str | None = None, max_items: int | None = None) -> None:
+        _check_max_items(max_items)
         self._fetch = fetch
         self._first = first_page_id
         self._max_items = max_items
@@ -64,28 +96,31 @@ class Pager(Generic[T]):
 
     def pages(self) -> Iterator[Sequence[T]]:
         page_id = self._first
-        seen: set[str] = set()
+        guard = _Guard()
         while True:
             items, next_page_id = self._fetch(page_id)
             yield items
-            if not next_page_id:
+            page_id = guard.next_page(items, next_page_id)
+            if page_id is None:
                 return
-            page_id = _remember(next_page_id, seen)
 
     def __iter__(self) -> Iterator[T]:
         count = 0
+        if self._max_items == 0:
+            return
         for page in self.pages():
             for item in page:
-                if self._max_items is not None and count >= self._max_items:
-                    return
                 count += 1
                 yield item
+                if self._max_items is not None and count >= self._max_items:
+                    return  # not one request more than needed
 
 
 class AsyncPager(Generic[T]):
     """The async twin of :class:`Pager`: ``async for item in pager`` / ``pager.pages()``."""
 
     def __init__(self, fetch: Callable[[str | None], Awaitable[tuple[Sequence[T], str | None]]], *, max_items: int | None = None) -> None:
+        _check_max_items(max_items)
         self._fetch = fetch
         self._max_items = max_items
 
@@ -104,19 +139,21 @@ class AsyncPager(Generic[T]):
 
     async def pages(self) -> AsyncIterator[Sequence[T]]:
         page_id: str | None = None
-        seen: set[str] = set()
+        guard = _Guard()
         while True:
             items, next_page_id = await self._fetch(page_id)
             yield items
-            if not next_page_id:
+            page_id = guard.next_page(items, next_page_id)
+            if page_id is None:
                 return
-            page_id = _remember(next_page_id, seen)
 
     async def __aiter__(self) -> AsyncIterator[T]:
         count = 0
+        if self._max_items == 0:
+            return
         async for page in self.pages():
             for item in page:
-                if self._max_items is not None and count >= self._max_items:
-                    return
                 count += 1
                 yield item
+                if self._max_items is not None and count >= self._max_items:
+                    return

@@ -13,8 +13,12 @@ I/O-free, so the sync and async transports share it.
 
 from __future__ import annotations
 
+import ast
 import inspect
 import json
+import textwrap
+import types
+import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
@@ -104,12 +108,24 @@ def check_json(response: httpx.Response) -> Any:
         raise UnexpectedContentError(f"expected JSON but the body is empty (HTTP {response.status_code})", response=response)
     try:
         return response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UnexpectedContentError(
-            f"expected JSON but got {response.headers.get('content-type', 'no content type')}: {exc}",
-            response=response,
-            raw=response.text[:500],
-        ) from exc
+    except (ValueError, RecursionError) as exc:  # bad JSON or bytes, an int past Python's digit limit, deep nesting
+        raise _not_json(response, exc) from exc
+
+
+def _not_json(response: httpx.Response, exc: BaseException) -> UnexpectedContentError:
+    why = "it is nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
+    return UnexpectedContentError(
+        f"expected JSON but got {response.headers.get('content-type', 'no content type')} that cannot be read: {why}",
+        response=response,
+        raw=_text(response),
+    )
+
+
+def _text(response: httpx.Response) -> str:
+    try:
+        return response.text[:500]
+    except (ValueError, LookupError):  # a charset Python does not know, bytes it cannot decode
+        return repr(response.content[:500])
 
 
 def parse(endpoint: ModuleType, response: httpx.Response) -> Any:
@@ -125,26 +141,17 @@ def parse(endpoint: ModuleType, response: httpx.Response) -> Any:
         return endpoint._parse_response(client=_PARSE_CONTEXT, response=response)
     except OpenHandsAPIError:
         raise
-    except json.JSONDecodeError as exc:
-        raise UnexpectedContentError(
-            f"expected JSON but got {response.headers.get('content-type', 'no content type')}: {exc}",
-            response=response,
-            raw=response.text[:500],
-        ) from exc
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise UnexpectedContentError(
-            f"the response does not match this client's spec ({type(exc).__name__}: {exc})",
-            response=response,
-            raw=_safe_json(response),
-        ) from exc
-    except Exception as exc:  # generated errors.UnexpectedStatus: a 2xx the spec does not list
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise _not_json(response, exc) from exc
+    except Exception as exc:
+        # The generated parser is pure data handling: whatever it raises (KeyError, TypeError,
+        # ValueError of a 5000-digit int, generated errors.UnexpectedStatus for a 2xx the spec
+        # does not list ...) means the answer does not fit the spec, never a bug to let through.
         if type(exc).__name__ == "UnexpectedStatus":
-            raise UnexpectedContentError(
-                f"HTTP {response.status_code} is not a status this client's spec expects here",
-                response=response,
-                raw=_safe_json(response),
-            ) from exc
-        raise
+            message = f"HTTP {response.status_code} is not a status this client's spec expects here"
+        else:
+            message = f"the response does not match this client's spec ({type(exc).__name__}: {str(exc)[:200]})"
+        raise UnexpectedContentError(message, response=response, raw=_safe_json(response)) from exc
 
 
 def _type_name(expected: type | tuple[type, ...]) -> str:
@@ -209,8 +216,99 @@ def expect_batch(value: Any, item: type[T], count: int, response: httpx.Response
 def _safe_json(response: httpx.Response) -> Any:
     try:
         return response.json()
-    except ValueError:
-        return response.text[:500]
+    except (ValueError, RecursionError):
+        return _text(response)
 
 
-__all__ = ["building_request", "check_json", "expect", "expect_any", "expect_batch", "looks_like_html", "parse", "prepare"]
+# --- what the spec declares, checked where the caller did not name a type -------------------------
+
+_DECLARED: dict[str, tuple[tuple[Any, ...], bool]] = {}
+
+
+def declared(endpoint: ModuleType) -> tuple[tuple[Any, ...], bool]:
+    """The types a 2xx result of ``endpoint`` may have, and whether JSON null is one of them.
+
+    Read from the generated parser's return annotation (``Page | ErrorBody | None``). The generator
+    appends ``| None`` last for undocumented statuses (which raise here), so None counts as a
+    declared result only where it comes earlier: a nullable 2xx body (V0 ``get_conversation``).
+    ``tests/unit/test_seam_declared.py`` pins that reading for every endpoint.
+    """
+    found = _DECLARED.get(endpoint.__name__)
+    if found is None:
+        annotation = getattr(endpoint._parse_response, "__annotations__", {}).get("return", Any)
+        members = typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, types.UnionType) else (annotation,)
+        nullable = type(None) in members[:-1]
+        only_errors = _error_only_types(endpoint)
+        found = tuple(m for m in members if m is not type(None) and getattr(m, "__name__", None) not in only_errors), nullable
+        _DECLARED[endpoint.__name__] = found
+    return found
+
+
+def _error_only_types(endpoint: ModuleType) -> set[str]:
+    """Names of the types the parser builds only for error statuses (``ErrorBody``, the ``str`` of a
+    text/plain 500): an error status is raised before parsing, so a 2xx result of that type is wrong.
+
+    Read from the parser's source: each ``if response.status_code == N:`` branch starts with
+    ``response_N = X.from_dict(...)``, ``cast(X, response.json())`` or ``response.text``.
+    """
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(endpoint._parse_response)))
+    except (OSError, TypeError, SyntaxError):
+        return set()
+    by_status: dict[bool, set[str]] = {True: set(), False: set()}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.If) and isinstance(node.test, ast.Compare)
+                and isinstance(node.test.comparators[0], ast.Constant) and "status_code" in ast.unparse(node.test.left)):
+            continue
+        status = node.test.comparators[0].value
+        first = node.body[0]
+        if isinstance(status, int) and isinstance(first, ast.Assign):
+            by_status[200 <= status < 300].add(_built_type(first.value))
+    return by_status[False] - by_status[True] - {""}
+
+
+def _built_type(value: ast.expr) -> str:
+    if isinstance(value, ast.Attribute) and value.attr == "text":
+        return "str"
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "from_dict":
+        return ast.unparse(value.func.value)
+    if isinstance(value, ast.Call) and ast.unparse(value.func) == "cast" and value.args:
+        return ast.unparse(value.args[0])
+    return ""
+
+
+def _conforms(value: Any, declared_type: Any) -> bool:
+    origin = typing.get_origin(declared_type)
+    if origin is list:
+        (item_type,) = typing.get_args(declared_type) or (Any,)
+        items = typing.get_args(item_type) if typing.get_origin(item_type) in (typing.Union, types.UnionType) else (item_type,)
+        return isinstance(value, list) and all(any(_conforms(v, t) for t in items) for v in value)
+    if declared_type is type(None):
+        return value is None
+    if isinstance(declared_type, type):
+        return _is_instance(value, declared_type)
+    return True  # Any, a string annotation: nothing to check against
+
+
+def expect_declared(endpoint: ModuleType, value: Any, response: httpx.Response, kwargs: dict[str, Any]) -> Any:
+    """``value`` if it has a type the spec declares for ``endpoint`` (and, for a batch read by a
+    list of ids, one item per id); else :class:`UnexpectedContentError`. For calls that name no type."""
+    types_, nullable = declared(endpoint)
+    asked = next((v for k, v in kwargs.items() if k in BATCH_ID_PARAMS and isinstance(v, list)), None)
+    wrong_length = isinstance(value, list) and asked is not None and len(value) != len(asked)
+    if (value is None and nullable) or (value is not None and not wrong_length and any(_conforms(value, t) for t in types_)):
+        return value
+    names = " | ".join(getattr(t, "__name__", str(t)) for t in types_)
+    counted = f" of {len(value)} items for {len(asked)} ids" if isinstance(value, list) and asked is not None else ""
+    raise UnexpectedContentError(
+        f"the response is not what the spec declares ({names}; got {type(value).__name__}{counted})",
+        response=response,
+        raw=_safe_json(response),
+    )
+
+
+# The query parameters of the batch reads (agent/V1 ``ids``, V1 sandboxes ``id``): one answer per id.
+BATCH_ID_PARAMS = ("ids", "id")
+
+
+__all__ = ["building_request", "check_json", "declared", "expect", "expect_any", "expect_batch", "expect_declared", "looks_like_html", "parse", "prepare"]

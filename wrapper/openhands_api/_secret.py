@@ -26,6 +26,8 @@ class Secret:
             raise ValueError("a secret must be a non-empty string")
         self._value = value.strip()
         _LIVE[id(self)] = self
+        if not _FILTERED:
+            install_log_filter()
 
     def reveal(self) -> str:
         return self._value
@@ -61,21 +63,46 @@ def scrub(text: str) -> str:
 
 
 class RedactSecrets(logging.Filter):
-    """Scrub live secret values from every record of the ``openhands_api`` logger.
+    """Scrub live secret values from every record of the loggers in :data:`FILTERED_LOGGERS`.
 
-    Defence in depth: nothing in this package logs headers or keys, but a message built by a
-    caller, or an exception text, might hold one. Installed when this module is imported, which
-    happens before any key can exist.
+    Nothing in this package logs headers or keys, but at DEBUG httpcore logs every response's
+    headers and httpx every URL, and a server may reflect the key in a header, a redirect or an
+    error body; a message built by a caller or an exception text might hold one too.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is logging's own problem to report
+            return True
         clean = scrub(message)
         if clean != message:
             record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
         return True
 
 
-_logger = logging.getLogger("openhands_api")
-_logger.addFilter(RedactSecrets())
-_logger.addHandler(logging.NullHandler())
+# A filter on a logger sees only the records logged to that very logger, not its children's, so
+# each logger that writes records is named: httpcore logs to one child per module.
+FILTERED_LOGGERS = (
+    "openhands_api", "httpx", "httpcore",
+    "httpcore.connection", "httpcore.http11", "httpcore.http2", "httpcore.proxy", "httpcore.socks",
+)
+_FILTERED: list[str] = []
+
+
+def install_log_filter() -> None:
+    """Put :class:`RedactSecrets` on every logger in :data:`FILTERED_LOGGERS` (once); done when the
+    first Secret is made, before any key can reach a request."""
+    redact = RedactSecrets()
+    for name in FILTERED_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+            logger.addFilter(redact)
+        _FILTERED.append(name)
+
+
+logging.getLogger("openhands_api").addHandler(logging.NullHandler())

@@ -25,10 +25,19 @@ from typing import Any, TypeVar, overload
 import httpx
 
 from . import _constants as C
-from . import _retry, _seam
-from ._exceptions import ConfigurationError, connection_error, error_from_response
+from . import _deadline, _retry, _seam
+from ._exceptions import (
+    APIConnectionError,
+    APITimeoutError,
+    ConfigurationError,
+    InvalidArgumentError,
+    UnexpectedContentError,
+    connection_error,
+    error_from_response,
+)
 from ._files import atomic_target, refuse_html
 from ._limiter import RateLimiter, limited
+from ._network import pooled_transport
 from ._secret import MASK
 
 logger = logging.getLogger("openhands_api")
@@ -47,12 +56,12 @@ class FreshPoolAfterCrash(httpx.BaseTransport):
     """
 
     def __init__(self) -> None:
-        self._inner = httpx.HTTPTransport()
+        self._inner = pooled_transport()
         self._stale = False
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if self._stale:
-            old, self._inner, self._stale = self._inner, httpx.HTTPTransport(), False
+            old, self._inner, self._stale = self._inner, pooled_transport(), False
             old.close()
         response = self._inner.handle_request(request)
         if response.status_code >= 500 and "json" not in response.headers.get("content-type", ""):
@@ -67,7 +76,9 @@ class Transport:
     """HTTP for one server: ``base_url`` + auth + timeouts + retries + typed errors.
 
     ``sleep`` replaces the wait between retries (tests pass a recorder); ``http_transport`` replaces
-    the network (``httpx.MockTransport`` in unit tests).
+    the network (``httpx.MockTransport`` in unit tests). ``deadline_s`` bounds each call as a whole
+    (connect, reads, retries; default ``C.DEFAULT_CALL_DEADLINE_S`` or ``$OPENHANDS_API_DEADLINE_S``);
+    ``max_body_bytes`` refuses larger answers while they arrive (default ``C.MAX_RESPONSE_BYTES``).
     """
 
     def __init__(
@@ -81,11 +92,15 @@ class Transport:
         http_transport: httpx.BaseTransport | None = None,
         headers: dict[str, str] | None = None,
         sleep: Callable[[float], None] | None = None,
+        deadline_s: float | None = None,
+        max_body_bytes: int = C.MAX_RESPONSE_BYTES,
     ) -> None:
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ConfigurationError(f"URL {base_url!r} must start with http:// or https://")
         self.base_url = base_url.rstrip("/")
         self.max_retries = max_retries
+        self.deadline_s = _default_deadline() if deadline_s is None else float(deadline_s)
+        self.max_body_bytes = max_body_bytes
         self._sleep = sleep
         self._client = httpx.Client(
             base_url=self.base_url,
@@ -115,9 +130,66 @@ class Transport:
     def _full_url(self, url: str) -> str:
         return url if url.startswith(("http://", "https://")) else f"{self.base_url}{url}"
 
-    def _pause(self, delay: float, why: str, attempt: int) -> None:
+    def _pause(self, delay: float, why: str, attempt: int, deadline: float, error: Exception) -> None:
+        # A retry that could not finish before the deadline is not started: the error is raised now.
+        if time.monotonic() + delay >= deadline:
+            raise error
         logger.info("%s; retry %d of %d in %.2f s", why, attempt + 1, self.max_retries, delay)
         (self._sleep or time.sleep)(delay)
+
+    def _deadline_for(self, timeout: Any) -> float:
+        """The call's overall deadline: ``deadline_s``, or longer when the call asks for a longer read
+        timeout (a bash command may run that long before the server answers)."""
+        if isinstance(timeout, httpx.Timeout):
+            return max(self.deadline_s, (timeout.read or 0.0) + (timeout.connect or 0.0))
+        if isinstance(timeout, int | float):
+            return max(self.deadline_s, float(timeout))
+        return self.deadline_s
+
+    def _failure(self, exc: Exception, method: str, url: str, deadline: float, seconds: float) -> APIConnectionError:
+        if time.monotonic() >= deadline:
+            return APITimeoutError(
+                f"no complete answer within the call's deadline of {seconds:.0f} s", method=method, url=self._full_url(url),
+                hint="the server is too slow or trickles its answer; pass deadline_s= (or set $OPENHANDS_API_DEADLINE_S) to wait longer",
+            )
+        return connection_error(exc, method, self._full_url(url))
+
+    def _read_body(self, response: httpx.Response, deadline: float) -> None:
+        """Read a body while it arrives: at most ``max_body_bytes`` (error bodies: the first
+        ``C.MAX_ERROR_BODY_BYTES``, the rest dropped), never past the deadline, decoded once."""
+        success = response.is_success
+        cap = self.max_body_bytes if success else C.MAX_ERROR_BODY_BYTES
+        declared = response.headers.get("content-length", "")
+        if success and declared.isdigit() and int(declared) > cap:
+            raise _too_large(response, cap)
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes():
+                if time.monotonic() >= deadline:
+                    raise httpx.ReadTimeout("the call's overall deadline passed", request=response.request)
+                size += len(chunk)
+                if size > cap:
+                    if success:
+                        raise _too_large(response, cap)
+                    chunks.append(chunk[: cap - size + len(chunk)])
+                    break
+                chunks.append(chunk)
+        except httpx.DecodingError as exc:
+            raise _undecodable(response, exc) from exc
+        response._content = b"".join(chunks)
+
+    def _send(self, method: str, url: str, kwargs: dict[str, Any], deadline: float) -> httpx.Response:
+        try:
+            request = self._client.build_request(method, url, **kwargs)
+        except httpx.InvalidURL as exc:
+            raise InvalidArgumentError(f"cannot build a URL from {url!r}: {exc}") from exc
+        response = self._client.send(request, stream=True)
+        try:
+            self._read_body(response, deadline)
+        finally:
+            response.close()
+        return response
 
     # --- requests ---------------------------------------------------------------------------------
 
@@ -126,30 +198,35 @@ class Transport:
 
         ``retry`` says whether the call is safe to repeat: None (default) decides by method
         (GET/PUT/DELETE... yes, POST/PATCH no), True/False override that. ``max_retries=0`` turns
-        retries off. See :mod:`openhands_api._retry` for the rules.
+        retries off. See :mod:`openhands_api._retry` for the rules. The whole call, retries
+        included, ends by its deadline (:meth:`_deadline_for`).
         """
         method = method.upper()
         safe = _retry.is_safe_to_repeat(method, retry)
-        attempt = 0
-        while True:
-            started = time.monotonic()
-            try:
-                response = self._client.request(method, url, **kwargs)
-            except httpx.TransportError as exc:
-                error = connection_error(exc, method, self._full_url(url))
-                delay = _retry.after_failure(exc, safe, attempt, self.max_retries)
-                if delay is None:
-                    raise error from exc
-                self._pause(delay, f"{method} {error.url}: {error.message}", attempt)
-            else:
-                logger.debug("%s %s -> %s in %.3f s", method, response.request.url, response.status_code, time.monotonic() - started)
-                if response.is_success:
-                    return response
-                delay = _retry.after_status(response.status_code, response.headers, safe, attempt, self.max_retries)
-                if delay is None:
-                    raise error_from_response(response)
-                self._pause(delay, f"{method} {response.request.url} answered {response.status_code}", attempt)
-            attempt += 1
+        seconds = self._deadline_for(kwargs.get("timeout"))
+        with _deadline.running(seconds) as deadline:
+            attempt = 0
+            while True:
+                started = time.monotonic()
+                try:
+                    response = self._send(method, url, kwargs, deadline)
+                except httpx.TransportError as exc:
+                    error = self._failure(exc, method, url, deadline, seconds)
+                    delay = _retry.after_failure(exc, safe, attempt, self.max_retries)
+                    if delay is None:
+                        raise error from exc
+                    self._pause(delay, f"{method} {error.url}: {error.message}", attempt, deadline, error)
+                else:
+                    logger.debug("%s %s -> %s in %.3f s", method, response.request.url, response.status_code, time.monotonic() - started)
+                    if response.is_success:
+                        return response
+                    status_error = error_from_response(response)
+                    delay = _retry.after_status(response.status_code, response.headers, safe, attempt, self.max_retries)
+                    if delay is None:
+                        raise status_error
+                    self._pause(delay, f"{method} {response.request.url} answered {response.status_code}", attempt,
+                                      deadline, status_error)
+                attempt += 1
 
     def get_json(self, url: str, **kwargs: Any) -> Any:
         return _seam.check_json(self.request("GET", url, **kwargs))
@@ -158,16 +235,21 @@ class Transport:
     def stream(self, method: str, url: str, **kwargs: Any) -> Iterator[httpx.Response]:
         """Stream a response body (downloads). Errors are raised before the body is read.
 
-        Not retried: a retry after a partial body would hand the caller duplicated bytes.
+        Not retried: a retry after a partial body would hand the caller duplicated bytes. Bounded by
+        its own, longer deadline (``C.STREAM_DEADLINE_S``): a large file may take a while.
         """
-        try:
-            with self._client.stream(method.upper(), url, **kwargs) as response:
-                if not response.is_success:
-                    response.read()
-                    raise error_from_response(response)
-                yield response
-        except httpx.TransportError as exc:
-            raise connection_error(exc, method.upper(), self._full_url(url)) from exc
+        method = method.upper()
+        with _deadline.running(max(self.deadline_s, C.STREAM_DEADLINE_S)) as deadline:
+            try:
+                with self._client.stream(method, url, **kwargs) as response:
+                    if not response.is_success:
+                        self._read_body(response, deadline)
+                        raise error_from_response(response)
+                    yield response
+            except httpx.TransportError as exc:
+                raise self._failure(exc, method, url, deadline, max(self.deadline_s, C.STREAM_DEADLINE_S)) from exc
+            except httpx.DecodingError as exc:
+                raise _undecodable(None, exc) from exc
 
     def download(self, url: str, path: str | os.PathLike[str], *, params: dict[str, Any] | None = None,
                        html_is_error: bool = False) -> int:
@@ -210,10 +292,13 @@ class Transport:
 
         Keyword arguments are the endpoint's parameters (None: left out, the endpoint's default
         applies). A result of another type is an UnexpectedContentError holding the payload.
-        ``expect=None`` (unchecked) is transitional, for call sites not yet converted.
+        Without ``expect`` the result is checked against the types the spec declares for the endpoint
+        (:func:`~openhands_api._seam.expect_declared`: a count is an int, a batch one item per id).
         """
         value, response = self._exchange(endpoint, retry, timeout, kwargs)
-        return value if expect is None else _seam.expect(value, expect, response)
+        if expect is None:
+            return _seam.expect_declared(endpoint, value, response, kwargs)
+        return _seam.expect(value, expect, response)
 
     @overload
     def call_with_response(self, endpoint: ModuleType, /, *, expect: type[T], retry: bool | None = None,
@@ -227,7 +312,9 @@ class Transport:
                                  timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> tuple[Any, httpx.Response]:
         """:meth:`call`, also handing back the response (for checks a server's 2xx quirks need)."""
         value, response = self._exchange(endpoint, retry, timeout, kwargs)
-        return (value if expect is None else _seam.expect(value, expect, response)), response
+        if expect is None:
+            return _seam.expect_declared(endpoint, value, response, kwargs), response
+        return _seam.expect(value, expect, response), response
 
     def call_union(self, endpoint: ModuleType, /, *, expect: tuple[type, ...], retry: bool | None = None,
                          timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> Any:
@@ -245,6 +332,34 @@ class Transport:
                    timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> None:
         """Call an endpoint for its effect: a 2xx is success, whatever its body says."""
         self._exchange(endpoint, retry, timeout, kwargs)
+
+
+def _default_deadline() -> float:
+    text = os.environ.get(C.ENV_DEADLINE)
+    if text is None:
+        return C.DEFAULT_CALL_DEADLINE_S
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise ConfigurationError(f"${C.ENV_DEADLINE} must be a positive number of seconds, not {text!r}")
+    return value
+
+
+def _too_large(response: httpx.Response, cap: int) -> UnexpectedContentError:
+    return UnexpectedContentError(
+        f"the answer is larger than {cap} bytes; refused while it arrived", response=response,
+        hint="a server sending that much is probably wrong; pass a larger max_body_bytes= if it is not",
+    )
+
+
+def _undecodable(response: httpx.Response | None, exc: Exception) -> UnexpectedContentError:
+    encoding = response.headers.get("content-encoding", "?") if response is not None else "?"
+    return UnexpectedContentError(
+        f"the body does not match its Content-Encoding ({encoding}): {exc}", response=response,
+        hint="a proxy or the server mislabels its compression; look at the server's response headers",
+    )
 
 
 __all__ = ["FreshPoolAfterCrash", "Transport", "logger"]

@@ -3,7 +3,8 @@
 Conventions shared by every command group (agent, V1, v0):
 
 * exit 0 on success, 1 when the server or the network fails (one line on stderr with the hint, no
-  traceback), 2 on usage errors (bad arguments, a missing key);
+  traceback, whatever the server sent), 2 on usage errors (bad arguments, a missing key); any other
+  failure is one line too, and ``--debug`` adds the traceback;
 * ``--json`` prints machine output on stdout; human output otherwise; progress goes to stderr;
 * a key is never printed: JSON output passes through :func:`redact`.
 
@@ -18,6 +19,7 @@ import json
 import os
 import re
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -104,7 +106,14 @@ def common_options() -> argparse.ArgumentParser:
                         help="app server URL (else $OPENHANDS_BASE_URL / $OPENHANDS_APP_BASE, else OpenHands Cloud)")
     common.add_argument("--api-key", default=argparse.SUPPRESS,
                         help="app server key (else $OPENHANDS_API_KEY / $OPENHANDS_CLOUD_API_KEY / $OH_API_KEY / key file)")
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="on an error, also print the traceback (keys stay masked)")
     return common
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line, keys masked: a server's message may hold line breaks or control characters."""
+    return " ".join(scrub(text).split())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,18 +146,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         base_url=getattr(args, "base_url", None),
         api_key=getattr(args, "api_key", None),
     )
+    debug = getattr(args, "debug", False)
     try:
         code = handler(args, ctx)
     except ConfigurationError as exc:
-        print(f"openhands-api: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(f"error: {exc}", exc, debug, 2)
     except OpenHandsAPIError as exc:
-        print(f"openhands-api: error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+        return _fail(f"error: {type(exc).__name__}: {exc}", exc, debug, 1)
     except KeyboardInterrupt:
         print("openhands-api: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a local file: missing, unreadable, disk full
+        return _fail(f"error: {type(exc).__name__}: {exc}", exc, debug, 1)
+    except Exception as exc:  # a bug, in this client or in what it reads: still one line
+        return _fail(f"unexpected error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)", exc, debug, 1)
     return int(code or 0)
+
+
+def _fail(message: str, exc: BaseException, debug: bool, code: int) -> int:
+    if debug:
+        print(scrub("".join(traceback.format_exception(exc))), file=sys.stderr, end="")
+    print(f"openhands-api: {one_line(message)}", file=sys.stderr)
+    return code
 
 
 def run() -> None:  # console-script entry point

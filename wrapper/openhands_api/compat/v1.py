@@ -19,7 +19,6 @@ Every method of :class:`~openhands_api.OpenHandsV1` is available too, with its t
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -38,6 +37,7 @@ from openhands_api_v1.models import (
 
 from .. import _constants as C
 from .._exceptions import InvalidArgumentError, StartTaskTimeout, WaitTimeoutError
+from .._files import safe_extract
 from .._polling import poll_until
 from .._record import SeedRecord
 from ..agent import AgentServerClient
@@ -189,8 +189,7 @@ class OpenHandsV1API(OpenHandsV1):
         download = self.app_conversation_download_zip(conversation_id, output_file=zip_file)
         extract = Path(extract_dir)
         extract.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(zip_file) as archive:
-            archive.extractall(extract)
+        safe_extract(zip_file, extract)  # bounded, inside extract_dir only; a bad zip is UnexpectedContentError
         return {"event_count": len(list(extract.glob("event_*.json"))), "has_meta": (extract / "meta.json").exists(),
                 "zip": download, "extract_dir": str(extract)}
 

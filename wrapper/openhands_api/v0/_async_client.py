@@ -67,6 +67,7 @@ from .._exceptions import (
     InvalidCursorError,
     NotFoundError,
     ServerError,
+    UnexpectedContentError,
 )
 from .._pagination import AsyncPager, check_limit, next_cursor
 from .._polling import apoll_until
@@ -334,6 +335,8 @@ class AsyncV0Client(AsyncBaseClient):
                     last_id = event_id
             if not page.has_more or last_id is None:
                 return
+            if last_id < next_id:  # the server ignored start_id: asking again would loop forever
+                raise UnexpectedContentError(f"asked for events from id {next_id}, got up to id {last_id}; stopping")
             next_id = last_id + 1
 
     async def last_event_id(self, conversation_id: str) -> int | None:

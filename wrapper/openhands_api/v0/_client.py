@@ -67,6 +67,7 @@ from .._exceptions import (
     InvalidCursorError,
     NotFoundError,
     ServerError,
+    UnexpectedContentError,
 )
 from .._limiter import RateLimiter
 from .._pagination import Pager, check_limit, next_cursor
@@ -335,6 +336,8 @@ class V0Client(BaseClient):
                     last_id = event_id
             if not page.has_more or last_id is None:
                 return
+            if last_id < next_id:  # the server ignored start_id: asking again would loop forever
+                raise UnexpectedContentError(f"asked for events from id {next_id}, got up to id {last_id}; stopping")
             next_id = last_id + 1
 
     def last_event_id(self, conversation_id: str) -> int | None:

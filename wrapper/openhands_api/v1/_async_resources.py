@@ -239,8 +239,8 @@ class AsyncV1Resources(AsyncBaseClient):
         Written to a temporary file beside ``path`` and renamed at the end: no partial file is
         left on error. Unknown conversation → NotFoundError.
         """
-        check_conversation_id(conversation_id)
-        return await self._transport.download(f"/api/v1/app-conversations/{conversation_id}/download", path,
+        cid = check_conversation_id(conversation_id)  # the checked (stripped) id: a UUID is one path segment
+        return await self._transport.download(f"/api/v1/app-conversations/{cid}/download", path,
                                               html_is_error=True)
 
     # --- events -------------------------------------------------------------------------------------

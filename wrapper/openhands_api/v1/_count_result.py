@@ -18,11 +18,12 @@ So for a settled conversation: ``app == zip == agent + 2`` (+ streaming deltas).
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
 from typing import Literal, get_args
+
+from .._files import zip_entries
 
 CountSource = Literal["app", "agent", "zip"]
 SOURCES: tuple[CountSource, ...] = get_args(CountSource)
@@ -76,9 +77,8 @@ class EventCount:
 
 def count_zip_events(path: str | Path) -> int:
     """Count ``event_*.json`` entries of a trajectory zip from its central directory (payloads are not read)."""
-    with zipfile.ZipFile(path) as archive:
-        return sum(1 for info in archive.infolist()
-                   if not info.is_dir() and fnmatch(PurePosixPath(info.filename).name, ZIP_EVENT_PATTERN))
+    return sum(1 for info in zip_entries(path)  # a bad zip is UnexpectedContentError
+               if not info.is_dir() and fnmatch(PurePosixPath(info.filename).name, ZIP_EVENT_PATTERN))
 
 
 def reason(exc: BaseException) -> str:

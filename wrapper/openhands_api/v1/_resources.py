@@ -240,8 +240,8 @@ class V1Resources(BaseClient):
         Written to a temporary file beside ``path`` and renamed at the end: no partial file is
         left on error. Unknown conversation → NotFoundError.
         """
-        check_conversation_id(conversation_id)
-        return self._transport.download(f"/api/v1/app-conversations/{conversation_id}/download", path,
+        cid = check_conversation_id(conversation_id)  # the checked (stripped) id: a UUID is one path segment
+        return self._transport.download(f"/api/v1/app-conversations/{cid}/download", path,
                                               html_is_error=True)
 
     # --- events -------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // The agent server client (inside every sandbox): conversations, events, bash, files.
 // Mirrors wrapper/openhands_api/agent/; results are the server's JSON typed by generated/ts.
 import type { Client } from "openapi-fetch";
+import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join, posix } from "node:path";
 import type { components, paths } from "../../../generated/ts/agent_server.js";
@@ -24,7 +25,6 @@ export type ConversationSearch = Omit<Query<"/api/conversations/search", "get">,
 /** Execution statuses after which a conversation does not move on by itself / without the user. */
 export const FINISHED_STATUSES: ReadonlySet<string> = new Set(["finished", "error", "stuck"]);
 export const NEEDS_USER_STATUSES: ReadonlySet<string> = new Set(["paused", "waiting_for_confirmation"]);
-const MULTIPART_BOUNDARY = "+++"; // fixed, as the Python client sends it, so recorded bodies match
 
 export interface BashResult {
   command: string;
@@ -67,12 +67,14 @@ export function requireAbsolute(path: string): string {
   return path;
 }
 
-function multipartFile(name: string, content: Uint8Array): Uint8Array {
+// A random boundary per upload: a fixed one can occur in the file, which the server then refuses or
+// cuts short (test replays canonicalise it, as the Python cassettes do).
+function multipartFile(name: string, content: Uint8Array, boundary: string): Uint8Array {
   const head = new TextEncoder().encode(
-    `--${MULTIPART_BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${name.replace(/"/g, "%22")}"\r\n` +
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name.replace(/"/g, "%22")}"\r\n` +
       "Content-Type: application/octet-stream\r\n\r\n",
   );
-  const tail = new TextEncoder().encode(`\r\n--${MULTIPART_BOUNDARY}--\r\n`);
+  const tail = new TextEncoder().encode(`\r\n--${boundary}--\r\n`);
   const out = new Uint8Array(head.length + content.length + tail.length);
   out.set(head, 0);
   out.set(content, head.length);
@@ -241,11 +243,12 @@ export class AgentServerClient extends ApiClient {
   async uploadFile(content: Uint8Array | string, remotePath: string): Promise<UploadResult> {
     requireAbsolute(remotePath);
     const bytes = typeof content === "string" ? new Uint8Array(await readFile(content)) : content;
+    const boundary = `openhands-api-${randomBytes(16).toString("hex")}`;
     return unwrap(this.#api.POST("/api/file/upload", {
       params: { query: { path: remotePath } },
-      body: multipartFile(posix.basename(remotePath), bytes) as never,
+      body: multipartFile(posix.basename(remotePath), bytes, boundary) as never,
       bodySerializer: (b: unknown) => b as Uint8Array,
-      headers: { "Content-Type": `multipart/form-data; boundary=${MULTIPART_BOUNDARY}` },
+      headers: { "Content-Type": `multipart/form-data; boundary=${boundary}` },
       ...this.transport.with({ retry: false }),
     })) as Promise<UploadResult>;
   }

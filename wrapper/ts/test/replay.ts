@@ -66,9 +66,25 @@ function bytesOf(body: Body): Uint8Array {
   return typeof body === "string" ? new TextEncoder().encode(body) : body;
 }
 
-/** A body as matching sees it: canonical text, JSON secrets redacted; binary untouched. */
+// Uploads use a random multipart boundary; matched and recorded as this one (tests/conftest.py too).
+const CANONICAL_BOUNDARY = "openhands-api-test-boundary";
+
+function canonicalMultipart(bytes: Uint8Array, contentType: string): Uint8Array {
+  const boundary = /multipart\/form-data;\s*boundary=([^\s;]+)/.exec(contentType)?.[1]?.replace(/"/g, "");
+  if (!boundary) return bytes;
+  const [from, to] = [Buffer.from(`--${boundary}`), Buffer.from(`--${CANONICAL_BOUNDARY}`)];
+  const parts: Buffer[] = [];
+  let rest = Buffer.from(bytes);
+  for (let at = rest.indexOf(from); at >= 0; at = rest.indexOf(from)) {
+    parts.push(rest.subarray(0, at), to);
+    rest = rest.subarray(at + from.length);
+  }
+  return new Uint8Array(Buffer.concat([...parts, rest]));
+}
+
+/** A body as matching sees it: canonical text (and multipart boundary), JSON secrets redacted; binary untouched. */
 function canonicalBody(body: Body, contentType: string): Body {
-  const bytes = bytesOf(body);
+  const bytes = canonicalMultipart(bytesOf(body), contentType);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
