@@ -31,3 +31,13 @@ def test_start_conversation_refuses_what_the_server_refuses(kwargs: dict[str, ob
     assert field in str(err.value)
     assert isinstance(err.value, ValueError)
     assert seen == []
+
+
+def test_every_client_takes_a_call_deadline() -> None:
+    from openhands_api import AsyncOpenHandsV1, AsyncV0Client, OpenHandsV1, V0Client
+
+    for cls in (AgentServerClient, OpenHandsV1, V0Client, AsyncOpenHandsV1, AsyncV0Client):
+        kwargs: dict[str, object] = {"deadline_s": 7.0}
+        client = cls("http://127.0.0.1:9", "k", **kwargs) if cls is AgentServerClient else cls(  # type: ignore[operator]
+            base_url="http://127.0.0.1:9", api_key="k", **kwargs)
+        assert client._transport.deadline_s == 7.0

@@ -338,3 +338,17 @@ def test_unknown_sandbox_status_is_reported_not_guessed() -> None:
         fake.client().resolve_agent_server(CONV)
     assert unknown.value.step == "sandbox" and "HIBERNATING" in str(unknown.value)
     assert fake.paths("agent.test") == []
+
+
+class _FileUrlTask(FakeV1):
+    def task(self) -> dict[str, Any]:
+        return {**super().task(), "agent_server_url": "file:///etc/passwd"}
+
+
+def test_a_non_http_agent_server_url_from_the_server_is_a_resolver_error() -> None:
+    # The server's fault, not the caller's: ResolverError (CLI exit 1), never ConfigurationError.
+    fake = _FileUrlTask()
+    with pytest.raises(ResolverError) as err:
+        fake.client().resolve_agent_server(TASK)
+    assert err.value.step == "url" and "file:" in str(err.value)
+    assert not any(r.url.host == "agent.test" for r in fake.requests)

@@ -85,10 +85,11 @@ class AsyncAgentServerClient(AsyncBaseClient):
         limiter: AsyncRateLimiter | None = None,
         http_transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
+        deadline_s: float | None = None,
     ) -> None:
         self._key = session_key_from(session_key)
         super().__init__(url, auth=SessionKeyAuth(self._key), timeout=timeout, max_retries=max_retries, limiter=limiter,
-                         http_transport=http_transport, sleep=sleep)
+                         http_transport=http_transport, sleep=sleep, deadline_s=deadline_s)
 
     @property
     def url(self) -> str:

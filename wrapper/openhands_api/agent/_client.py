@@ -86,10 +86,11 @@ class AgentServerClient(BaseClient):
         limiter: RateLimiter | None = None,
         http_transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] | None = None,
+        deadline_s: float | None = None,
     ) -> None:
         self._key = session_key_from(session_key)
         super().__init__(url, auth=SessionKeyAuth(self._key), timeout=timeout, max_retries=max_retries, limiter=limiter,
-                         http_transport=http_transport, sleep=sleep)
+                         http_transport=http_transport, sleep=sleep, deadline_s=deadline_s)
 
     @property
     def url(self) -> str:

@@ -115,10 +115,12 @@ class V0Client(BaseClient):
         http_transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        deadline_s: float | None = None,
     ) -> None:
         self._credentials = discover_app_credentials(api_key, base_url, auth_scheme)
         super().__init__(self._credentials.base_url, auth=self._credentials.auth(), timeout=timeout,
-                         max_retries=max_retries, limiter=limiter, http_transport=http_transport, sleep=sleep, clock=clock)
+                         max_retries=max_retries, limiter=limiter, http_transport=http_transport, sleep=sleep, clock=clock,
+                         deadline_s=deadline_s)
 
     @property
     def base_url(self) -> str:

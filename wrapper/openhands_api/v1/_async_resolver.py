@@ -101,7 +101,19 @@ async def _identify(api: AsyncV1Lookups, any_id: str, steps: list[str]) -> tuple
 
 def _url_of(task: AppConversationStartTask | None, conv: AppConversation | None,
             sandbox: SandboxInfo) -> tuple[str, str]:
-    """The agent server URL and where it came from: start task, then conversation, then sandbox."""
+    """The agent server URL and where it came from: start task, then conversation, then sandbox.
+
+    The URL comes from the server: one that is not http(s) is the server's fault, a ResolverError
+    (not the ConfigurationError a bad URL from the caller would be)."""
+    url, source = _named_url(task, conv, sandbox)
+    if not url.startswith(("http://", "https://")):
+        raise ResolverError(f"the {source} is not an http(s) URL: {url[:100]!r}", step="url",
+                            hint="the app server named an agent server this client cannot reach")
+    return url, source
+
+
+def _named_url(task: AppConversationStartTask | None, conv: AppConversation | None,
+               sandbox: SandboxInfo) -> tuple[str, str]:
     task_url = present(task.agent_server_url) if task is not None else None
     if task_url:
         return task_url.rstrip("/"), "start task agent_server_url"

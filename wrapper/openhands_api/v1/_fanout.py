@@ -10,7 +10,7 @@
 Built on :func:`openhands_api._fanout.fan_out` (bounded, results as they complete, a failure per
 item); the rate is the client's shared limiter. ``start_many_sync`` / ``count_many_sync`` are the
 thin sync wrappers: they run the same code on an async twin of the given sync client (same URL,
-key, timeouts and retries) with a limiter of ``rate`` requests per second.
+key, timeouts, retries and deadline) with a limiter of ``rate`` requests per second.
 """
 
 from __future__ import annotations
@@ -158,7 +158,8 @@ async def count_many_with(client: AsyncOpenHandsV1, conversation_ids: Iterable[s
 def _async_twin(client: OpenHandsV1, rate: float) -> AsyncOpenHandsV1:
     transport = client._transport
     return AsyncOpenHandsV1(credentials=client.credentials, timeout=transport._client.timeout,
-                            max_retries=transport.max_retries, limiter=AsyncRateLimiter(rate))
+                            max_retries=transport.max_retries, deadline_s=transport.deadline_s,
+                            limiter=AsyncRateLimiter(rate))
 
 
 def start_many_sync(client: OpenHandsV1, prompts: Iterable[str | BatchPrompt], *,

@@ -97,13 +97,15 @@ class V1Resources(BaseClient):
         agent_http_transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        deadline_s: float | None = None,
     ) -> None:
         self.credentials = credentials or discover_app_credentials(api_key, base_url, auth_scheme)
         super().__init__(self.credentials.base_url, auth=self.credentials.auth(), timeout=timeout,
-                         max_retries=max_retries, limiter=limiter, http_transport=http_transport, sleep=sleep, clock=clock)
-        # What the agent-server clients built for resolved servers get: the same timeouts and retries.
+                         max_retries=max_retries, limiter=limiter, http_transport=http_transport, sleep=sleep, clock=clock,
+                         deadline_s=deadline_s)
+        # What the agent-server clients built for resolved servers get: the same timeouts, retries, deadline.
         self._agent_client_kwargs: dict[str, Any] = {
-            "timeout": timeout, "max_retries": max_retries, "http_transport": agent_http_transport,
+            "timeout": timeout, "max_retries": max_retries, "http_transport": agent_http_transport, "deadline_s": deadline_s,
         }
 
     @property

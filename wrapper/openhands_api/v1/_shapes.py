@@ -243,10 +243,15 @@ class StartTaskStream:
             if self._buffer[0] in ",]":
                 self._buffer = self._buffer[1:]
                 continue
+            if len(self._buffer) > C.MAX_RESPONSE_BYTES:
+                raise UnexpectedContentError("a stream-start element is larger than the JSON body cap",
+                                             raw=self._buffer[:200])
             try:
                 item, end = self._decoder.raw_decode(self._buffer)
             except json.JSONDecodeError:
                 return  # incomplete element: wait for more text
+            except RecursionError as exc:  # nesting deeper than Python's stack: a hostile answer
+                raise UnexpectedContentError("a stream-start element is nested too deeply", raw=self._buffer[:200]) from exc
             self._buffer = self._buffer[end:]
             try:
                 task = AppConversationStartTask.from_dict(item)
