@@ -126,7 +126,8 @@ export interface paths {
         delete: operations["delete_conversation"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Rename a conversation and/or replace its tags */
+        patch: operations["update_conversation"];
         trace?: never;
     };
     "/api/conversations/{conversation_id}/run": {
@@ -183,6 +184,66 @@ export interface paths {
         put?: never;
         /** Send a user message (run=true also starts the agent loop) */
         post: operations["send_message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/{conversation_id}/interrupt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID, dashed or not (anything else is answered 422) */
+                conversation_id: components["parameters"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Interrupt the step in flight (cancels the LLM call) and pause */
+        post: operations["interrupt_conversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/{conversation_id}/events/respond_to_confirmation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID, dashed or not (anything else is answered 422) */
+                conversation_id: components["parameters"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept or reject the actions a confirmation policy holds (status waiting_for_confirmation) */
+        post: operations["respond_to_confirmation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/{conversation_id}/agent_final_response": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID, dashed or not (anything else is answered 422) */
+                conversation_id: components["parameters"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        /** The agent's final answer (FinishAction message or last agent message; "" before there is one) */
+        get: operations["get_agent_final_response"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -270,6 +331,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/bash/start_bash_command": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a shell command in the background (its output arrives as bash events) */
+        post: operations["start_bash_command"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/bash/bash_events/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One page of bash events (server-wide history of commands and their output) */
+        get: operations["search_bash_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/git/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Changed files of a git repository on the agent server's machine */
+        get: operations["git_changes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/git/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Original and modified text of one file in a git repository */
+        get: operations["git_diff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/file/upload": {
         parameters: {
             query?: never;
@@ -296,6 +425,26 @@ export interface paths {
         };
         /** Read a file at an absolute path */
         get: operations["download_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/file/download-trajectory/{conversation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID, dashed or not (anything else is answered 422) */
+                conversation_id: components["parameters"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        /** The conversation's stored state and events as a zip */
+        get: operations["download_trajectory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -567,6 +716,56 @@ export interface components {
             success?: boolean;
             file_size?: number;
         };
+        UpdateConversationRequest: {
+            title?: string;
+            /** @description Replaces all tags; keys lowercase alphanumeric, values up to 256 characters */
+            tags?: {
+                [key: string]: string;
+            };
+        };
+        ConfirmationResponseRequest: {
+            accept: boolean;
+            /** @description Why the actions were rejected (server default "User rejected the action.") */
+            reason?: string;
+        };
+        AgentResponseResult: {
+            response: string;
+        };
+        BashCommand: {
+            /** @constant */
+            kind: "BashCommand";
+            id?: string;
+            timestamp?: string;
+            command?: string;
+            cwd?: string | null;
+            timeout?: number;
+        };
+        BashError: {
+            /** @constant */
+            kind: "BashError";
+            id?: string;
+            timestamp?: string;
+            code?: string;
+            detail?: string;
+        };
+        /** @description A bash event kind this client does not model yet */
+        UnknownBashEvent: {
+            kind: string;
+        };
+        BashEvent: components["schemas"]["BashCommand"] | components["schemas"]["BashOutput"] | components["schemas"]["BashError"] | components["schemas"]["UnknownBashEvent"];
+        BashEventPage: {
+            items: components["schemas"]["BashEvent"][];
+            next_page_id?: string | null;
+        };
+        GitChange: {
+            /** @enum {string} */
+            status: "MOVED" | "ADDED" | "DELETED" | "UPDATED";
+            path: string;
+        };
+        GitDiff: {
+            modified: string | null;
+            original: string | null;
+        };
     };
     responses: {
         /** @description Bad request */
@@ -741,6 +940,15 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["ValidationError"];
+            /** @description Run capacity is full; nothing was created */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
     };
     search_conversations: {
@@ -769,6 +977,15 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["ValidationError"];
+            /** @description Internal server error (1.34 only, for an out-of-range limit) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
     };
     count_conversations: {
@@ -842,9 +1059,50 @@ export interface operations {
                     "application/json": components["schemas"]["Success"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationError"];
+        };
+    };
+    update_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID, dashed or not (anything else is answered 422) */
+                conversation_id: components["parameters"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateConversationRequest"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Success"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+            /** @description Internal server error (tags not an object) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
     };
     run_conversation: {
@@ -880,6 +1138,15 @@ export interface operations {
                 };
             };
             422: components["responses"]["ValidationError"];
+            /** @description Run capacity is full; the run did not start */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
     };
     pause_conversation: {
@@ -903,6 +1170,7 @@ export interface operations {
                     "application/json": components["schemas"]["Success"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationError"];
@@ -936,6 +1204,108 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationError"];
+            /** @description The message was saved but run capacity is full (run=true) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
+    };
+    interrupt_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID, dashed or not (anything else is answered 422) */
+                conversation_id: components["parameters"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Interrupted (also when nothing was running) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Success"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+        };
+    };
+    respond_to_confirmation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID, dashed or not (anything else is answered 422) */
+                conversation_id: components["parameters"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmationResponseRequest"];
+            };
+        };
+        responses: {
+            /** @description Answered; on accept the agent loop goes on */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Success"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+            /** @description Run capacity is full */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
+    };
+    get_agent_final_response: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID, dashed or not (anything else is answered 422) */
+                conversation_id: components["parameters"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The final response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentResponseResult"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
         };
     };
     search_events: {
@@ -944,7 +1314,7 @@ export interface operations {
                 /** @description Cursor from the previous page's next_page_id (an unknown one silently restarts at page 1) */
                 page_id?: components["parameters"]["PageId"];
                 limit?: components["parameters"]["Limit"];
-                /** @description Exact event class name, e.g. ActionEvent (case-sensitive) */
+                /** @description Exact event class name, e.g. ActionEvent (case-sensitive). Agent server 1.34 (V1 sandboxes) matches the qualified name instead, e.g. openhands.sdk.event.llm_convertible.action.ActionEvent. */
                 kind?: string;
                 source?: components["schemas"]["EventSource"];
                 /** @description Case-insensitive substring of MessageEvent text only */
@@ -975,11 +1345,21 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationError"];
+            /** @description Internal server error (1.34 only, for an out-of-range limit) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
     };
     count_events: {
         parameters: {
             query?: {
+                /** @description Exact event class name as in search_events (1.34 takes the qualified name) */
                 kind?: string;
                 source?: components["schemas"]["EventSource"];
                 body?: string;
@@ -1035,6 +1415,15 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationError"];
+            /** @description Internal server error (1.34 only, for an unknown event id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
     };
     execute_bash_command: {
@@ -1059,6 +1448,123 @@ export interface operations {
                     "application/json": components["schemas"]["BashOutput"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["ValidationError"];
+        };
+    };
+    start_bash_command: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExecuteBashRequest"];
+            };
+        };
+        responses: {
+            /** @description Started */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BashCommand"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["ValidationError"];
+        };
+    };
+    search_bash_events: {
+        parameters: {
+            query?: {
+                kind__eq?: "BashCommand" | "BashOutput";
+                /** @description A command's id (32 hex digits); its output events carry it as command_id */
+                command_id__eq?: string;
+                /** @description ISO date-time; naive values are server-local time */
+                timestamp__gte?: components["parameters"]["TimestampGte"];
+                timestamp__lt?: components["parameters"]["TimestampLt"];
+                /** @description Only BashOutput events with order > this (for polling long outputs) */
+                order__gt?: number;
+                sort_order?: "TIMESTAMP" | "TIMESTAMP_DESC";
+                /** @description Cursor from the previous page's next_page_id (an unknown one silently restarts at page 1) */
+                page_id?: components["parameters"]["PageId"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page; next_page_id is a storage file name, not an event id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BashEventPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["ValidationError"];
+        };
+    };
+    git_changes: {
+        parameters: {
+            query: {
+                /** @description Absolute path of the repository (a folder that is not a repository gives []) */
+                path: string;
+                /** @description Git ref to diff against (default the upstream / HEAD) */
+                ref?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One entry per changed file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitChange"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["ValidationError"];
+        };
+    };
+    git_diff: {
+        parameters: {
+            query: {
+                /** @description Absolute path of the file */
+                path: string;
+                ref?: string;
+                /** @description A commit SHA; the diff is that commit's change to the file */
+                commit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The two versions (null where the file does not exist on that side) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitDiff"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["ValidationError"];
         };
@@ -1115,6 +1621,32 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationError"];
+        };
+    };
+    download_trajectory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID, dashed or not (anything else is answered 422) */
+                conversation_id: components["parameters"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The zip's bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationError"];

@@ -3,8 +3,10 @@
 
     python3 scripts/servers/agent_server.py            # start, print the URL, run until Ctrl-C
     python3 scripts/servers/agent_server.py --install  # only build the venv
+    python3 scripts/servers/agent_server.py --version 1.34.0   # the version V1 sandboxes run
 
-The server venv lives in ``.servers/agent-1.58.0`` (built once with uv). Each start gets a fresh
+The version is ``--version``, else ``$AGENT_VERSION``, else ``AGENT_SERVER_VERSION`` (the pin). Each
+version's venv lives in ``.servers/agent-<version>`` (built once with uv). Each start gets a fresh
 temporary state folder (the server keeps ``./workspace`` under its CWD), a free port and a random
 session key, binds ``127.0.0.1`` explicitly (it defaults to 0.0.0.0 when a key is set), and is
 stopped as a process group. Facts behind each setting: ``shared/notes/agent-server.md``.
@@ -25,19 +27,35 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import kit
 
-# 1.58.1+ require certifi>=2026.10.19, which the package registry here does not have; the agent
-# server declares sdk/tools unpinned, so all three are pinned together.
-AGENT_SERVER_VERSION = "1.58.0"
-REQUIREMENTS = [
-    f"openhands-agent-server=={AGENT_SERVER_VERSION}",
-    f"openhands-sdk=={AGENT_SERVER_VERSION}",
-    f"openhands-tools=={AGENT_SERVER_VERSION}",
-]
+# What limits the pin: only what the package registry can install. openhands-agent-server declares
+# openhands-sdk/-tools unpinned, so all three are pinned to the same version (an unpinned install
+# backtracks for minutes and may mix versions). 1.58.1/1.58.2 need certifi>=2026.10.19, which the
+# registry here lacked until 2026-12-01; that is why the pin stayed at 1.58.0 until then. Nothing in
+# the client limits it: a newer release is taken by the loop in docs/upgrading.md (check-drift,
+# re-record, test).
+AGENT_SERVER_VERSION = "1.58.2"
+# The agent server inside every V1 sandbox: openhands-ai 1.11.0 pins openhands-agent-server==1.34.0
+# (scripts/servers/app_server_v1.py). Its contract tests have their own cassettes
+# (tests/contract/agent/cassettes/agent-1.34.0/, `make record SERVER=agent AGENT_VERSION=1.34.0`).
+SANDBOX_AGENT_SERVER_VERSION = "1.34.0"
 READY_TIMEOUT_S = 180.0  # first start compiles .pyc files: 22 s measured, far more on a loaded box
 
 
-def install() -> Path:
-    return kit.ensure_venv(f"agent-{AGENT_SERVER_VERSION}", REQUIREMENTS)
+def selected_version(version: str | None = None) -> str:
+    """``version``, else ``$AGENT_VERSION``, else the pin."""
+    return version or os.environ.get("AGENT_VERSION") or AGENT_SERVER_VERSION
+
+
+def requirements(version: str) -> list[str]:
+    return [f"openhands-agent-server=={version}", f"openhands-sdk=={version}", f"openhands-tools=={version}"]
+
+
+REQUIREMENTS = requirements(AGENT_SERVER_VERSION)
+
+
+def install(version: str | None = None) -> Path:
+    version = selected_version(version)
+    return kit.ensure_venv(f"agent-{version}", requirements(version))
 
 
 @dataclass
@@ -49,6 +67,7 @@ class AgentServer:
     state: Path
     process: kit.ServerProcess = field(repr=False)
     ready_after_s: float = 0.0
+    version: str = AGENT_SERVER_VERSION
 
     @property
     def workspace(self) -> Path:
@@ -65,8 +84,11 @@ class AgentServer:
         shutil.rmtree(self.state, ignore_errors=True)
 
 
-def start(*, session_key: str | None = None, ready_timeout_s: float = READY_TIMEOUT_S) -> AgentServer:
-    python = install()
+def start(
+    *, session_key: str | None = None, ready_timeout_s: float = READY_TIMEOUT_S, version: str | None = None
+) -> AgentServer:
+    version = selected_version(version)
+    python = install(version)
     state = kit.state_dir("agent")
     (state / "tmux").mkdir()
     port = kit.free_port()
@@ -92,8 +114,8 @@ def start(*, session_key: str | None = None, ready_timeout_s: float = READY_TIME
     except BaseException:
         proc.stop()
         raise
-    kit.log(f"agent server {AGENT_SERVER_VERSION} ready at {url} after {took:.1f} s")
-    return AgentServer(url=url, session_key=key, state=state, process=proc, ready_after_s=took)
+    kit.log(f"agent server {version} ready at {url} after {took:.1f} s")
+    return AgentServer(url=url, session_key=key, state=state, process=proc, ready_after_s=took, version=version)
 
 
 @contextlib.contextmanager
@@ -109,12 +131,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--install", action="store_true", help="only build the server venv")
     parser.add_argument("--print-key", action="store_true", help="also print the session key (it is a secret)")
+    parser.add_argument("--version", help=f"agent server version (default: $AGENT_VERSION or {AGENT_SERVER_VERSION})")
     args = parser.parse_args()
     if args.install:
-        print(install())
+        print(install(args.version))
         return
-    with running() as server:
-        print(f"agent server: {server.url}", flush=True)
+    with running(version=args.version) as server:
+        print(f"agent server {server.version}: {server.url}", flush=True)
         if args.print_key:
             print(f"session key: {server.session_key}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):

@@ -11,8 +11,13 @@ if TYPE_CHECKING:
     from .action_event import ActionEvent
     from .action_payload import ActionPayload
     from .agent_error_event import AgentErrorEvent
+    from .agent_response_result import AgentResponseResult
     from .agent_spec import AgentSpec
+    from .bash_command import BashCommand
+    from .bash_error import BashError
+    from .bash_event_page import BashEventPage
     from .bash_output import BashOutput
+    from .confirmation_response_request import ConfirmationResponseRequest
     from .content_item import ContentItem
     from .conversation_error_event import ConversationErrorEvent
     from .conversation_execution_status import ConversationExecutionStatus
@@ -30,6 +35,9 @@ if TYPE_CHECKING:
     from .event_sort_order import EventSortOrder
     from .event_source import EventSource
     from .execute_bash_request import ExecuteBashRequest
+    from .git_change import GitChange
+    from .git_change_status import GitChangeStatus
+    from .git_diff import GitDiff
     from .http_validation_error import HTTPValidationError
     from .llm_config import LLMConfig
     from .llm_message import LLMMessage
@@ -38,6 +46,8 @@ if TYPE_CHECKING:
     from .observation_event import ObservationEvent
     from .observation_payload import ObservationPayload
     from .pause_event import PauseEvent
+    from .search_bash_events_kind_eq import SearchBashEventsKindEq
+    from .search_bash_events_sort_order import SearchBashEventsSortOrder
     from .security_risk import SecurityRisk
     from .send_message_request import SendMessageRequest
     from .server_info import ServerInfo
@@ -50,7 +60,10 @@ if TYPE_CHECKING:
     from .text_content import TextContent
     from .tool_spec import ToolSpec
     from .tool_spec_params import ToolSpecParams
+    from .unknown_bash_event import UnknownBashEvent
     from .unknown_event import UnknownEvent
+    from .update_conversation_request import UpdateConversationRequest
+    from .update_conversation_request_tags import UpdateConversationRequestTags
     from .upload_file_body import UploadFileBody
     from .upload_result import UploadResult
     from .validation_error_item import ValidationErrorItem
@@ -61,8 +74,13 @@ _MODULE_OF: dict[str, str] = {
     "ActionEvent": ".action_event",
     "ActionPayload": ".action_payload",
     "AgentErrorEvent": ".agent_error_event",
+    "AgentResponseResult": ".agent_response_result",
     "AgentSpec": ".agent_spec",
+    "BashCommand": ".bash_command",
+    "BashError": ".bash_error",
+    "BashEventPage": ".bash_event_page",
     "BashOutput": ".bash_output",
+    "ConfirmationResponseRequest": ".confirmation_response_request",
     "ContentItem": ".content_item",
     "ConversationErrorEvent": ".conversation_error_event",
     "ConversationExecutionStatus": ".conversation_execution_status",
@@ -80,6 +98,9 @@ _MODULE_OF: dict[str, str] = {
     "EventSortOrder": ".event_sort_order",
     "EventSource": ".event_source",
     "ExecuteBashRequest": ".execute_bash_request",
+    "GitChange": ".git_change",
+    "GitChangeStatus": ".git_change_status",
+    "GitDiff": ".git_diff",
     "HTTPValidationError": ".http_validation_error",
     "LLMConfig": ".llm_config",
     "LLMMessage": ".llm_message",
@@ -88,6 +109,8 @@ _MODULE_OF: dict[str, str] = {
     "ObservationEvent": ".observation_event",
     "ObservationPayload": ".observation_payload",
     "PauseEvent": ".pause_event",
+    "SearchBashEventsKindEq": ".search_bash_events_kind_eq",
+    "SearchBashEventsSortOrder": ".search_bash_events_sort_order",
     "SecurityRisk": ".security_risk",
     "SendMessageRequest": ".send_message_request",
     "ServerInfo": ".server_info",
@@ -100,7 +123,10 @@ _MODULE_OF: dict[str, str] = {
     "TextContent": ".text_content",
     "ToolSpec": ".tool_spec",
     "ToolSpecParams": ".tool_spec_params",
+    "UnknownBashEvent": ".unknown_bash_event",
     "UnknownEvent": ".unknown_event",
+    "UpdateConversationRequest": ".update_conversation_request",
+    "UpdateConversationRequestTags": ".update_conversation_request_tags",
     "UploadFileBody": ".upload_file_body",
     "UploadResult": ".upload_result",
     "ValidationErrorItem": ".validation_error_item",
@@ -128,8 +154,13 @@ __all__ = (
     "ActionEvent",
     "ActionPayload",
     "AgentErrorEvent",
+    "AgentResponseResult",
     "AgentSpec",
+    "BashCommand",
+    "BashError",
+    "BashEventPage",
     "BashOutput",
+    "ConfirmationResponseRequest",
     "ContentItem",
     "ConversationErrorEvent",
     "ConversationExecutionStatus",
@@ -147,6 +178,9 @@ __all__ = (
     "EventSortOrder",
     "EventSource",
     "ExecuteBashRequest",
+    "GitChange",
+    "GitChangeStatus",
+    "GitDiff",
     "HTTPValidationError",
     "LLMConfig",
     "LLMMessage",
@@ -155,6 +189,8 @@ __all__ = (
     "ObservationEvent",
     "ObservationPayload",
     "PauseEvent",
+    "SearchBashEventsKindEq",
+    "SearchBashEventsSortOrder",
     "SecurityRisk",
     "SendMessageRequest",
     "ServerInfo",
@@ -167,7 +203,10 @@ __all__ = (
     "TextContent",
     "ToolSpec",
     "ToolSpecParams",
+    "UnknownBashEvent",
     "UnknownEvent",
+    "UpdateConversationRequest",
+    "UpdateConversationRequestTags",
     "UploadFileBody",
     "UploadResult",
     "ValidationErrorItem",

@@ -1,4 +1,4 @@
-// The agent server client against the Python suite's cassettes (openhands-agent-server 1.58.0).
+// The agent server client against the Python suite's cassettes (openhands-agent-server 1.58.2, the pin).
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -30,7 +30,7 @@ function startHello(agent: AgentServerClient, name: string) {
 test("server info and health", async () => {
   const { agent } = agentFor("test_server_info_and_health");
   const info = await agent.serverInfo();
-  assert.equal(info.version, "1.58.0");
+  assert.equal(info.version, "1.58.2");
   assert.ok(info.uptime >= 0);
   assert.equal(await agent.isReady(), true);
 });
