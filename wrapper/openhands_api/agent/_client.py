@@ -181,8 +181,14 @@ class AgentServerClient(BaseClient):
         self._transport.send(pause_conversation, conversation_id=conversation_id, retry=False)
 
     def send_message(self, conversation_id: str, text: str, *, run: bool = False) -> None:
-        """Append a user message; ``run=True`` also starts the agent loop."""
-        self._transport.send(send_message, conversation_id=conversation_id, body=message_request(text, run), retry=False)
+        """Append a user message; ``run=True`` also starts the agent loop.
+
+        With ``run=True`` a 429 is not repeated: agent server 1.58 at its run capacity stores the
+        message first and then answers 429, so a repeat would send the message twice (RateLimitError
+        is raised instead; the message is there, start it later with :meth:`run`).
+        """
+        self._transport.send(send_message, conversation_id=conversation_id, body=message_request(text, run),
+                                   retry="never" if run else False)
 
     def wait_until_finished(
         self,
