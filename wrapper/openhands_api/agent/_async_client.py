@@ -229,7 +229,11 @@ class AsyncAgentServerClient(AsyncBaseClient):
         timestamp_gte: str | None = None,
         timestamp_lt: str | None = None,
     ) -> EventPage:
-        """One page of events (oldest first by default; ``kind`` is an event class such as ActionEvent)."""
+        """One page of events (oldest first by default; ``kind`` is an event class such as ActionEvent).
+
+        Agent server 1.34 (what V1 sandboxes run) matches ``kind`` against the qualified class name
+        (``openhands.sdk.event.llm_convertible.action.ActionEvent``); the short name matches nothing there.
+        """
         check_limit(limit)
         return await self._transport.call(
             search_events, expect=EventPage, conversation_id=conversation_id, limit=limit, page_id=page_id, kind=kind,
