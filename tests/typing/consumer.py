@@ -20,12 +20,15 @@ from openhands_api import (
     AsyncFollower,
     AsyncOpenHandsV1,
     AsyncPager,
+    AsyncRateLimiter,
     AsyncResolvedAgentServer,
     AsyncV0Client,
     AsyncV1Follower,
     AuthenticationError,
     BadRequestError,
     BashResult,
+    BatchPrompt,
+    BatchStart,
     ConfigurationError,
     ConflictError,
     EventCount,
@@ -37,7 +40,9 @@ from openhands_api import (
     OpenHandsAPIError,
     OpenHandsV1,
     OpenHandsV1API,
+    Outcome,
     Pager,
+    RateLimiter,
     RateLimitError,
     ResolvedAgentServer,
     ResolverError,
@@ -50,7 +55,12 @@ from openhands_api import (
     V0Client,
     V1Follower,
     WaitTimeoutError,
+    count_many,
+    count_many_sync,
+    fan_out,
     present,
+    start_many,
+    start_many_sync,
 )
 from openhands_api.v0 import PollResult
 from openhands_api_agent.models import ConversationInfo, EventPage
@@ -161,6 +171,24 @@ async def follow_live_async(url: str) -> None:
     async with AsyncOpenHandsV1() as oh, oh.follow("any-id") as v1_events:
         assert_type(v1_events, AsyncV1Follower)
         assert_type(v1_events.settled, bool)
+
+
+async def many_at_once(ids: list[str]) -> None:
+    limiter = AsyncRateLimiter(8)
+    async with AsyncOpenHandsV1(limiter=limiter) as oh:
+        async for outcome in start_many(oh, ["a", BatchPrompt("b", repository="o/r")], concurrency=2):
+            assert_type(outcome, Outcome[BatchPrompt, BatchStart])
+            if outcome.value is not None:
+                assert_type(outcome.value.conversation_id, str)
+                assert_type(outcome.value.events, EventCount | None)
+            assert_type(outcome.error, OpenHandsAPIError | None)
+        async for counted in count_many(oh, ids):
+            assert_type(counted, Outcome[str, EventCount])
+        async for got in fan_out(oh.get_conversation, ids, concurrency=4):
+            assert_type(got.ok, bool)
+    with OpenHandsV1(limiter=RateLimiter(8)) as sync_oh:
+        assert_type(start_many_sync(sync_oh, ["a"]), list[Outcome[BatchPrompt, BatchStart]])
+        assert_type(count_many_sync(sync_oh, ids, rate=4), list[Outcome[str, EventCount]])
 
 
 def errors(exc: Exception) -> None:

@@ -15,6 +15,8 @@ Where things live, in reading order:
   ``_async_base`` / ``_base`` what every client shares; ``_files`` atomic local files;
 * ``_pagination`` lazy paging; ``_polling`` waiting with backoff; ``_settle`` when a conversation
   is done; ``_async_follow`` / ``_follow`` following live (``_ws`` the socket, ``_follow_core``);
+* ``_async_limiter`` / ``_limiter`` one request-rate limiter per server (429 / Retry-After hold every
+  task); ``_fanout`` many operations at once, bounded, an outcome per item;
 * ``agent`` the agent server; ``v1`` the V1 app server (resolver, counting, following by any id); ``v0`` the legacy V0
   app server; ``compat`` the seed scripts' facades; ``cli`` the ``openhands-api`` command.
 """
@@ -46,6 +48,12 @@ _EXPORTS: dict[str, str] = {
     "V1Follower": ".v1._following",
     "AsyncV1Follower": ".v1._async_following",
     "SettleRule": "._settle",
+    "BatchPrompt": ".v1",
+    "BatchStart": ".v1",
+    "start_many": ".v1",
+    "start_many_sync": ".v1",
+    "count_many": ".v1",
+    "count_many_sync": ".v1",
     "V0Client": ".v0",
     "AsyncV0Client": ".v0",
     # the seed scripts' facades
@@ -57,6 +65,11 @@ _EXPORTS: dict[str, str] = {
     "BearerAuth": "._auth",
     "AppCredentials": "._auth",
     "discover_app_credentials": "._auth",
+    # many calls at once
+    "RateLimiter": "._limiter",
+    "AsyncRateLimiter": "._async_limiter",
+    "Outcome": "._fanout",
+    "fan_out": "._fanout",
     # reading results
     "Pager": "._pagination",
     "AsyncPager": "._pagination",
@@ -86,6 +99,7 @@ _EXPORTS: dict[str, str] = {
 
 if TYPE_CHECKING:
     from ._async_follow import AsyncFollower as AsyncFollower
+    from ._async_limiter import AsyncRateLimiter as AsyncRateLimiter
     from ._auth import AppCredentials as AppCredentials
     from ._auth import BearerAuth as BearerAuth
     from ._auth import SessionKeyAuth as SessionKeyAuth
@@ -110,7 +124,10 @@ if TYPE_CHECKING:
     from ._exceptions import StartTaskTimeout as StartTaskTimeout
     from ._exceptions import UnexpectedContentError as UnexpectedContentError
     from ._exceptions import WaitTimeoutError as WaitTimeoutError
+    from ._fanout import Outcome as Outcome
+    from ._fanout import fan_out as fan_out
     from ._follow import Follower as Follower
+    from ._limiter import RateLimiter as RateLimiter
     from ._models import present as present
     from ._pagination import AsyncPager as AsyncPager
     from ._pagination import Pager as Pager
@@ -127,10 +144,16 @@ if TYPE_CHECKING:
     from .v0 import V0Client as V0Client
     from .v1 import AsyncOpenHandsV1 as AsyncOpenHandsV1
     from .v1 import AsyncResolvedAgentServer as AsyncResolvedAgentServer
+    from .v1 import BatchPrompt as BatchPrompt
+    from .v1 import BatchStart as BatchStart
     from .v1 import EventCount as EventCount
     from .v1 import OpenHandsV1 as OpenHandsV1
     from .v1 import ResolvedAgentServer as ResolvedAgentServer
     from .v1 import StartedConversation as StartedConversation
+    from .v1 import count_many as count_many
+    from .v1 import count_many_sync as count_many_sync
+    from .v1 import start_many as start_many
+    from .v1 import start_many_sync as start_many_sync
     from .v1._async_following import AsyncV1Follower as AsyncV1Follower
     from .v1._following import V1Follower as V1Follower
 
@@ -160,12 +183,15 @@ __all__ = [
     "AsyncFollower",
     "AsyncOpenHandsV1",
     "AsyncPager",
+    "AsyncRateLimiter",
     "AsyncResolvedAgentServer",
     "AsyncV0Client",
     "AsyncV1Follower",
     "AuthenticationError",
     "BadRequestError",
     "BashResult",
+    "BatchPrompt",
+    "BatchStart",
     "BearerAuth",
     "ConfigurationError",
     "ConflictError",
@@ -180,8 +206,10 @@ __all__ = [
     "OpenHandsAPIError",
     "OpenHandsV1",
     "OpenHandsV1API",
+    "Outcome",
     "Pager",
     "RateLimitError",
+    "RateLimiter",
     "ResolvedAgentServer",
     "ResolverError",
     "Secret",
@@ -195,6 +223,11 @@ __all__ = [
     "V0Client",
     "V1Follower",
     "WaitTimeoutError",
+    "count_many",
+    "count_many_sync",
     "discover_app_credentials",
+    "fan_out",
     "present",
+    "start_many",
+    "start_many_sync",
 ]

@@ -52,6 +52,7 @@ from openhands_api_agent.types import File
 
 from .. import _constants as C
 from .._async_base import AsyncBaseClient
+from .._async_limiter import AsyncRateLimiter
 from .._auth import SessionKeyAuth, session_key_from
 from .._pagination import AsyncPager, check_limit
 from .._polling import apoll_until
@@ -86,12 +87,13 @@ class AsyncAgentServerClient(AsyncBaseClient):
         *,
         timeout: httpx.Timeout | float | None = None,
         max_retries: int = C.DEFAULT_MAX_RETRIES,
+        limiter: AsyncRateLimiter | None = None,
         http_transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         deadline_s: float | None = None,
     ) -> None:
         self._key = session_key_from(session_key)
-        super().__init__(url, auth=SessionKeyAuth(self._key), timeout=timeout, max_retries=max_retries,
+        super().__init__(url, auth=SessionKeyAuth(self._key), timeout=timeout, max_retries=max_retries, limiter=limiter,
                          http_transport=http_transport, sleep=sleep, deadline_s=deadline_s)
 
     @property
@@ -188,8 +190,14 @@ class AsyncAgentServerClient(AsyncBaseClient):
         await self._transport.send(pause_conversation, conversation_id=conversation_id, retry=False)
 
     async def send_message(self, conversation_id: str, text: str, *, run: bool = False) -> None:
-        """Append a user message; ``run=True`` also starts the agent loop."""
-        await self._transport.send(send_message, conversation_id=conversation_id, body=message_request(text, run), retry=False)
+        """Append a user message; ``run=True`` also starts the agent loop.
+
+        With ``run=True`` a 429 is not repeated: agent server 1.58 at its run capacity stores the
+        message first and then answers 429, so a repeat would send the message twice (RateLimitError
+        is raised instead; the message is there, start it later with :meth:`run`).
+        """
+        await self._transport.send(send_message, conversation_id=conversation_id, body=message_request(text, run),
+                                   retry="never" if run else False)
 
     async def wait_until_finished(
         self,
@@ -260,7 +268,11 @@ class AsyncAgentServerClient(AsyncBaseClient):
         timestamp_gte: str | None = None,
         timestamp_lt: str | None = None,
     ) -> EventPage:
-        """One page of events (oldest first by default; ``kind`` is an event class such as ActionEvent)."""
+        """One page of events (oldest first by default; ``kind`` is an event class such as ActionEvent).
+
+        Agent server 1.34 (what V1 sandboxes run) matches ``kind`` against the qualified class name
+        (``openhands.sdk.event.llm_convertible.action.ActionEvent``); the short name matches nothing there.
+        """
         check_limit(limit)
         return await self._transport.call(
             search_events, expect=EventPage, conversation_id=conversation_id, limit=limit, page_id=page_id, kind=kind,

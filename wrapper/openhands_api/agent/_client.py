@@ -54,6 +54,7 @@ from openhands_api_agent.types import File
 from .. import _constants as C
 from .._auth import SessionKeyAuth, session_key_from
 from .._base import BaseClient
+from .._limiter import RateLimiter
 from .._pagination import Pager, check_limit
 from .._polling import poll_until
 from .._secret import MASK, Secret
@@ -87,12 +88,13 @@ class AgentServerClient(BaseClient):
         *,
         timeout: httpx.Timeout | float | None = None,
         max_retries: int = C.DEFAULT_MAX_RETRIES,
+        limiter: RateLimiter | None = None,
         http_transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] | None = None,
         deadline_s: float | None = None,
     ) -> None:
         self._key = session_key_from(session_key)
-        super().__init__(url, auth=SessionKeyAuth(self._key), timeout=timeout, max_retries=max_retries,
+        super().__init__(url, auth=SessionKeyAuth(self._key), timeout=timeout, max_retries=max_retries, limiter=limiter,
                          http_transport=http_transport, sleep=sleep, deadline_s=deadline_s)
 
     @property
@@ -189,8 +191,14 @@ class AgentServerClient(BaseClient):
         self._transport.send(pause_conversation, conversation_id=conversation_id, retry=False)
 
     def send_message(self, conversation_id: str, text: str, *, run: bool = False) -> None:
-        """Append a user message; ``run=True`` also starts the agent loop."""
-        self._transport.send(send_message, conversation_id=conversation_id, body=message_request(text, run), retry=False)
+        """Append a user message; ``run=True`` also starts the agent loop.
+
+        With ``run=True`` a 429 is not repeated: agent server 1.58 at its run capacity stores the
+        message first and then answers 429, so a repeat would send the message twice (RateLimitError
+        is raised instead; the message is there, start it later with :meth:`run`).
+        """
+        self._transport.send(send_message, conversation_id=conversation_id, body=message_request(text, run),
+                                   retry="never" if run else False)
 
     def wait_until_finished(
         self,
@@ -261,7 +269,11 @@ class AgentServerClient(BaseClient):
         timestamp_gte: str | None = None,
         timestamp_lt: str | None = None,
     ) -> EventPage:
-        """One page of events (oldest first by default; ``kind`` is an event class such as ActionEvent)."""
+        """One page of events (oldest first by default; ``kind`` is an event class such as ActionEvent).
+
+        Agent server 1.34 (what V1 sandboxes run) matches ``kind`` against the qualified class name
+        (``openhands.sdk.event.llm_convertible.action.ActionEvent``); the short name matches nothing there.
+        """
         check_limit(limit)
         return self._transport.call(
             search_events, expect=EventPage, conversation_id=conversation_id, limit=limit, page_id=page_id, kind=kind,

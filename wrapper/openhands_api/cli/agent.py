@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._models import present
-from ..agent import AgentServerClient
 from .main import CLIContext, event_line
+
+if TYPE_CHECKING:  # the client (and its generated models) loads only when a command runs
+    from ..agent import AgentServerClient
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -56,6 +58,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _client(args: argparse.Namespace) -> AgentServerClient:
+    from ..agent import AgentServerClient
+
     return AgentServerClient(args.url, args.session_key)
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..v1 import OpenHandsV1
 from . import agent
 from .main import CLIContext, Handler
 from .progress import Progress
+
+if TYPE_CHECKING:  # the client (and its generated models) loads only when a command runs
+    from ..v1 import OpenHandsV1
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -49,6 +51,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _client(ctx: CLIContext) -> OpenHandsV1:
+    from ..v1 import OpenHandsV1
+
     return OpenHandsV1(ctx.base_url, api_key=ctx.api_key)
 
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import argparse
 from contextlib import ExitStack
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._models import present
-from ..v1 import OpenHandsV1
 from . import follow
 from .main import CLIContext
 from .progress import Progress
+
+if TYPE_CHECKING:  # the client (and its generated models) loads only when a command runs
+    from ..v1 import OpenHandsV1
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -37,6 +39,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _client(ctx: CLIContext) -> OpenHandsV1:
+    from ..v1 import OpenHandsV1
+
     return OpenHandsV1(ctx.base_url, api_key=ctx.api_key)
 
 
