@@ -4,8 +4,9 @@
 Against a live local agent server with one finished conversation, the same calls are made through
 both, interleaved round by round so machine load hits both alike: the event count, and one page of
 events (all 12). Printed: median milliseconds per call and the wrapper/raw ratio (target <= 1.10x),
-plus the peak memory (tracemalloc) of reading one page each way. Then ``bench_follow.py``: event
-delay with follow() vs 1 s polling, and CPU per 1,000 events. Not a test: numbers vary by machine.
+plus the peak memory (tracemalloc) of reading one page each way. Then ``bench_scale.py``: issue 12's
+performance floor, every ratio with its target; and ``bench_follow.py``: event delay with follow()
+vs 1 s polling, and CPU per 1,000 events. Not a test: numbers vary by machine.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ sys.path[:0] = [str(HERE), str(HERE / "servers")]
 
 import agent_server  # noqa: E402
 import bench_follow  # noqa: E402
+import bench_scale  # noqa: E402
 import httpx  # noqa: E402
 from fake_llm import FakeLLM  # noqa: E402
 from openhands_api import AgentServerClient  # noqa: E402
@@ -78,6 +80,7 @@ def main() -> None:
             worst = max(worst, ratio)
             pa, pb = peak_bytes(mine), peak_bytes(theirs)
             print(f"{name:<16} {ma * 1000:>11.3f} {mb * 1000:>13.3f} {ratio:>6.2f}x   {pa / 1024:.0f} KiB / {pb / 1024:.0f} KiB ({pa / pb:.2f}x)")
+        bench_scale.run(server.url, server.session_key, cid, server.workspace)  # issue 12's floor, every target
         wrapped.delete_conversation(cid)
         wrapped.close()
         raw.close()

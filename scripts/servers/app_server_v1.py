@@ -22,10 +22,11 @@ Program::
 prints the URL (the key only with ``--show-key``) and serves until Ctrl-C; ``--smoke`` instead runs
 one conversation to the end and prints the timings.
 
-Four small patches are needed for 1.11.0 on this kind of machine, applied by the tiny runner in
+Five small patches are needed for 1.11.0 on this kind of machine, applied by the tiny runner in
 ``RUNNER`` below (in the server process only; nothing in the venv is modified): three from the
 shared notes on the V1 app server (no Docker URL rewrite, sleeping is running, no browser) and a
-longer agent-server boot wait for a loaded 2-core machine. Each one is switchable with
+longer agent-server boot wait for a loaded 2-core machine, and port reservation for sandboxes
+started at the same time (plus (f), test-only switches for the scale tests). Each one is switchable with
 ``LAUNCHER_PATCH_<NAME>=0`` to reproduce the failure it fixes; ``agent_python.sh`` keeps agent
 servers on 127.0.0.1. Background and the measured failures: ``docs/v1-app-server.md``.
 """
@@ -110,6 +111,52 @@ if enabled("SLOW_AGENT_BOOT"):
         limit = int(os.environ.get("LAUNCHER_AGENT_BOOT_TIMEOUT", "180"))
         return await _wait_ready(self, port, timeout=max(timeout, limit))
     pss_boot.ProcessSandboxService._wait_for_server_ready = _wait_for_server_ready
+
+# (e) PORT_RESERVATION. ProcessSandboxService._find_unused_port takes the first port that binds
+# *now* without reserving it, so two sandboxes started at the same time get the same port: the
+# second agent server never binds and its start task fails (401 from the first sandbox's server).
+# Remember every port handed out and never hand it out again (a fixture fix, not client behaviour;
+# Cloud's Docker/K8s sandboxes do not share the bug).
+if enabled("PORT_RESERVATION"):
+    import socket, threading
+    from openhands.app_server.sandbox import process_sandbox_service as pss_port
+    _handed_out, _port_lock = set(), threading.Lock()
+    def _find_unused_port(self):
+        with _port_lock:
+            for port in range(self.base_port, self.base_port + 10000):
+                if port in _handed_out:
+                    continue
+                try:
+                    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                        s.bind(("127.0.0.1", port))  # agent servers bind loopback (agent_python.sh)
+                except OSError:
+                    continue
+                _handed_out.add(port)
+                return port
+        raise pss_port.SandboxError("No available ports found")
+    pss_port.ProcessSandboxService._find_unused_port = _find_unused_port
+
+# (f) Scale tests only, off unless set: LAUNCHER_RATE_LIMIT lowers the app server's own rate
+# limit (InMemoryRateLimiter, 10 requests/s per client IP: beyond it delayed 1 s, beyond twice it
+# 429 + Retry-After: 1) so a fan-out meets it; LAUNCHER_REQUEST_LOG appends one line per request
+# as the server received it ("<unix time> <method> <path> <status>") to count requests per second.
+if os.environ.get("LAUNCHER_RATE_LIMIT") or os.environ.get("LAUNCHER_REQUEST_LOG"):
+    import time as _time
+    from openhands.app_server import middleware as mw
+    if os.environ.get("LAUNCHER_RATE_LIMIT"):
+        _limit, _rl_init = int(os.environ["LAUNCHER_RATE_LIMIT"]), mw.InMemoryRateLimiter.__init__
+        def _rl_init_low(self, requests=2, seconds=1, sleep_seconds=1):
+            _rl_init(self, _limit, seconds, sleep_seconds)
+        mw.InMemoryRateLimiter.__init__ = _rl_init_low
+    if os.environ.get("LAUNCHER_REQUEST_LOG"):
+        _log_path, _dispatch = os.environ["LAUNCHER_REQUEST_LOG"], mw.RateLimitMiddleware.dispatch
+        async def _logged_dispatch(self, request, call_next):
+            arrived = _time.time()
+            response = await _dispatch(self, request, call_next)
+            with open(_log_path, "a") as log:
+                log.write(f"{arrived:.3f} {request.method} {request.url.path} {response.status_code}\n")
+            return response
+        mw.RateLimitMiddleware.dispatch = _logged_dispatch
 
 import uvicorn
 uvicorn.run("openhands.app_server.app:app", host="127.0.0.1", port=int(os.environ["LAUNCHER_APP_PORT"]),
@@ -221,8 +268,12 @@ def install() -> Path:
 
 def start_app_server_v1(*, session_key: bool = True, fake_llm: bool = True, llm_command: str = "echo hello",
                         llm_delay_s: float = 0.0, flush_delay_s: int = 1, keep_state: bool = False,
-                        ready_timeout_s: float = 180.0) -> AppServerV1:
+                        ready_timeout_s: float = 180.0, rate_limit: int | None = None,
+                        request_log: Path | None = None) -> AppServerV1:
     """Install if needed, start the server and the fake LLM, store the LLM settings; return when ready.
+
+    ``rate_limit`` replaces the server's 10 requests/s per client; ``request_log`` gets a line per
+    request the server received (patch (f) of the runner; both for the scale tests).
 
     ``flush_delay_s`` is how long agent servers buffer events before posting them to the app
     server's webhook (agent-server default 30 s, which makes app-server event counts lag).
@@ -267,6 +318,10 @@ def start_app_server_v1(*, session_key: bool = True, fake_llm: bool = True, llm_
     env.pop("SESSION_API_KEY", None)
     if key:
         env["SESSION_API_KEY"] = key  # read at import time by the app server
+    if rate_limit is not None:
+        env["LAUNCHER_RATE_LIMIT"] = str(rate_limit)
+    if request_log is not None:
+        env["LAUNCHER_REQUEST_LOG"] = str(request_log)
     # keep the user's LAUNCHER_PATCH_* switches
     env.update({k: v for k, v in os.environ.items() if k.startswith("LAUNCHER_PATCH_")})
 

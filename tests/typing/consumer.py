@@ -17,35 +17,50 @@ from openhands_api import (
     APIConnectionError,
     APITimeoutError,
     AsyncAgentServerClient,
+    AsyncFollower,
     AsyncOpenHandsV1,
     AsyncPager,
+    AsyncRateLimiter,
     AsyncResolvedAgentServer,
     AsyncV0Client,
+    AsyncV1Follower,
     AuthenticationError,
     BadRequestError,
     BashResult,
+    BatchPrompt,
+    BatchStart,
     ConfigurationError,
     ConflictError,
     EventCount,
     EventCountError,
+    Follower,
     InvalidArgumentError,
     NotFoundError,
     OpenHandsAPI,
     OpenHandsAPIError,
     OpenHandsV1,
     OpenHandsV1API,
+    Outcome,
     Pager,
+    RateLimiter,
     RateLimitError,
     ResolvedAgentServer,
     ResolverError,
     Secret,
     ServerError,
+    SettleRule,
     StartedConversation,
     StartTaskFailedError,
     UnexpectedContentError,
     V0Client,
+    V1Follower,
     WaitTimeoutError,
+    count_many,
+    count_many_sync,
+    fan_out,
     present,
+    start_many,
+    start_many_sync,
 )
 from openhands_api.agent import BashEvent
 from openhands_api.v0 import PollResult
@@ -147,6 +162,54 @@ async def app_servers_async() -> None:
         assert_type(api, AsyncV0Client)
         conv = await api.create_conversation(initial_user_msg="hi")
         assert_type(await api.poll_until_terminal(conv.conversation_id), PollResult)
+
+
+def follow_live(url: str) -> None:
+    with AgentServerClient(url) as agent:
+        assert_type(agent.session_key, Secret | None)
+        with agent.follow("conversation-id", since=None, settle_s=1.0, deadline_s=600) as events:
+            assert_type(events, Follower)
+            kinds = [str(event.kind) for event in events]
+        assert_type(kinds, list[str])
+        assert_type(events.status, str | None)
+        assert_type(events.settled, bool)
+        assert_type(events.last_event_id, str | None)
+    with OpenHandsV1() as oh, oh.follow("any-id", resume=True) as v1_events:
+        assert_type(v1_events, V1Follower)
+        assert_type(v1_events.conversation_id, str | None)
+        assert_type(v1_events.reresolved, int)
+    rule = SettleRule(settle_s=2.0)
+    rule.status_seen("finished")
+    assert_type(rule.settled, bool)
+    assert_type(rule.remaining(), float | None)
+
+
+async def follow_live_async(url: str) -> None:
+    async with AsyncAgentServerClient(url) as agent, agent.follow("conversation-id") as events:
+        assert_type(events, AsyncFollower)
+        async for event in events:
+            assert_type(str(event.kind), str)
+    async with AsyncOpenHandsV1() as oh, oh.follow("any-id") as v1_events:
+        assert_type(v1_events, AsyncV1Follower)
+        assert_type(v1_events.settled, bool)
+
+
+async def many_at_once(ids: list[str]) -> None:
+    limiter = AsyncRateLimiter(8)
+    async with AsyncOpenHandsV1(limiter=limiter) as oh:
+        async for outcome in start_many(oh, ["a", BatchPrompt("b", repository="o/r")], concurrency=2):
+            assert_type(outcome, Outcome[BatchPrompt, BatchStart])
+            if outcome.value is not None:
+                assert_type(outcome.value.conversation_id, str)
+                assert_type(outcome.value.events, EventCount | None)
+            assert_type(outcome.error, OpenHandsAPIError | None)
+        async for counted in count_many(oh, ids):
+            assert_type(counted, Outcome[str, EventCount])
+        async for got in fan_out(oh.get_conversation, ids, concurrency=4):
+            assert_type(got.ok, bool)
+    with OpenHandsV1(limiter=RateLimiter(8)) as sync_oh:
+        assert_type(start_many_sync(sync_oh, ["a"]), list[Outcome[BatchPrompt, BatchStart]])
+        assert_type(count_many_sync(sync_oh, ids, rate=4), list[Outcome[str, EventCount]])
 
 
 def errors(exc: Exception) -> None:

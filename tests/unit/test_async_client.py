@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def test_events_are_paged_lazily() -> None:
 
 
 def test_wait_reports_progress_and_times_out_naming_the_status(monkeypatch: pytest.MonkeyPatch) -> None:
-    statuses = iter(["idle", "running", "finished"])
+    statuses = itertools.chain(["idle", "running"], itertools.repeat("finished"))  # settled: finished held
     client, _ = make(lambda r: httpx.Response(200, json={"id": "c1", "execution_status": next(statuses)}))
 
     async def no_sleep(_s: float) -> None:
@@ -89,7 +90,8 @@ def test_wait_reports_progress_and_times_out_naming_the_status(monkeypatch: pyte
     monkeypatch.setattr(asyncio, "sleep", no_sleep)
     seen: list[str] = []
     done = asyncio.run(client.wait_until_finished("c1", on_progress=lambda c: seen.append(str(c.execution_status))))
-    assert done.execution_status == "finished" and seen == ["idle", "running", "finished"]
+    assert done.execution_status == "finished" and seen[:3] == ["idle", "running", "finished"]
+    assert set(seen[3:]) == {"finished"}
     stuck, _ = make(lambda r: httpx.Response(200, json={"id": "c1", "execution_status": "running"}))
     with pytest.raises(WaitTimeoutError, match="execution_status=running"):
         asyncio.run(stuck.wait_until_finished("c1", timeout_s=0))

@@ -13,7 +13,6 @@ import httpx
 import pytest
 from openhands_api import _doctor
 from openhands_api._doctor import check_agent, check_app, load_summary
-from openhands_api.cli import doctor as doctor_cli
 from openhands_api.cli.main import main
 
 NOW = 1_800_000_000.0
@@ -124,7 +123,7 @@ def test_an_app_server_is_checked_as_the_api_it_matches(family: str, name: str) 
 def test_cli_one_line_per_finding_json_and_exit_codes(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     live = document("agent")
     fake = functools.partial(check_agent, http_transport=server(live), now=lambda: NOW)
-    monkeypatch.setattr(doctor_cli, "check_agent", fake)
+    monkeypatch.setattr(_doctor, "check_agent", fake)  # the command imports it when it runs
     assert main(["doctor", "agent", "--url", "http://127.0.0.1:9", "--session-key", KEY]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "agent server 1.58.2 at http://127.0.0.1:9: compatible"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from openhands_api import AgentServerClient, InvalidArgumentError
+from openhands_api import AgentServerClient, InvalidArgumentError, RateLimitError
 
 
 def _client(seen: list[httpx.Request]) -> AgentServerClient:
@@ -41,3 +41,22 @@ def test_every_client_takes_a_call_deadline() -> None:
         client = cls("http://127.0.0.1:9", "k", **kwargs) if cls is AgentServerClient else cls(  # type: ignore[operator]
             base_url="http://127.0.0.1:9", api_key="k", **kwargs)
         assert client._transport.deadline_s == 7.0
+
+
+def test_send_and_run_is_not_repeated_on_429_but_a_plain_message_is() -> None:
+    # Agent server 1.58 at run capacity stores a send-and-run message, then answers 429.
+    for run, expected_posts in ((True, 1), (False, 2)):
+        seen: list[httpx.Request] = []
+
+        def handler(request: httpx.Request, seen: list[httpx.Request] = seen) -> httpx.Response:
+            seen.append(request)
+            return httpx.Response(429, json={"detail": "busy"}) if len(seen) == 1 else httpx.Response(200, json={"success": True})
+
+        with AgentServerClient("http://127.0.0.1:9", "k", http_transport=httpx.MockTransport(handler),
+                               sleep=lambda _s: None) as agent:
+            if run:
+                with pytest.raises(RateLimitError):
+                    agent.send_message("c0ffee00c0ffee00c0ffee00c0ffee00", "hi", run=True)
+            else:
+                agent.send_message("c0ffee00c0ffee00c0ffee00c0ffee00", "hi")
+        assert len(seen) == expected_posts

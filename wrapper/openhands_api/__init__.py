@@ -13,8 +13,11 @@ Where things live, in reading order:
 * ``_retry`` when to repeat a request; ``_seam`` the one seam to generated code;
   ``_async_transport`` / ``_transport`` the HTTP client (async source, derived sync twin);
   ``_async_base`` / ``_base`` what every client shares; ``_files`` atomic local files;
-* ``_pagination`` lazy paging; ``_polling`` waiting with backoff;
-* ``agent`` the agent server; ``v1`` the V1 app server (resolver, counting); ``v0`` the legacy V0
+* ``_pagination`` lazy paging; ``_polling`` waiting with backoff; ``_settle`` when a conversation
+  is done; ``_async_follow`` / ``_follow`` following live (``_ws`` the socket, ``_follow_core``);
+* ``_async_limiter`` / ``_limiter`` one request-rate limiter per server (429 / Retry-After hold every
+  task); ``_fanout`` many operations at once, bounded, an outcome per item;
+* ``agent`` the agent server; ``v1`` the V1 app server (resolver, counting, following by any id); ``v0`` the legacy V0
   app server; ``compat`` the seed scripts' facades; ``cli`` the ``openhands-api`` command;
 * ``_drift`` the spec-versus-server comparison (``make check-drift``, and ``_doctor`` behind
   ``openhands-api doctor``, against the generated packages' ``_spec_summary.json``).
@@ -41,6 +44,18 @@ _EXPORTS: dict[str, str] = {
     "ResolvedAgentServer": ".v1",
     "AsyncResolvedAgentServer": ".v1",
     "EventCount": ".v1",
+    # following live
+    "Follower": "._follow",
+    "AsyncFollower": "._async_follow",
+    "V1Follower": ".v1._following",
+    "AsyncV1Follower": ".v1._async_following",
+    "SettleRule": "._settle",
+    "BatchPrompt": ".v1",
+    "BatchStart": ".v1",
+    "start_many": ".v1",
+    "start_many_sync": ".v1",
+    "count_many": ".v1",
+    "count_many_sync": ".v1",
     "V0Client": ".v0",
     "AsyncV0Client": ".v0",
     # the seed scripts' facades
@@ -52,6 +67,11 @@ _EXPORTS: dict[str, str] = {
     "BearerAuth": "._auth",
     "AppCredentials": "._auth",
     "discover_app_credentials": "._auth",
+    # many calls at once
+    "RateLimiter": "._limiter",
+    "AsyncRateLimiter": "._async_limiter",
+    "Outcome": "._fanout",
+    "fan_out": "._fanout",
     # reading results
     "Pager": "._pagination",
     "AsyncPager": "._pagination",
@@ -80,6 +100,8 @@ _EXPORTS: dict[str, str] = {
 }
 
 if TYPE_CHECKING:
+    from ._async_follow import AsyncFollower as AsyncFollower
+    from ._async_limiter import AsyncRateLimiter as AsyncRateLimiter
     from ._auth import AppCredentials as AppCredentials
     from ._auth import BearerAuth as BearerAuth
     from ._auth import SessionKeyAuth as SessionKeyAuth
@@ -104,10 +126,15 @@ if TYPE_CHECKING:
     from ._exceptions import StartTaskTimeout as StartTaskTimeout
     from ._exceptions import UnexpectedContentError as UnexpectedContentError
     from ._exceptions import WaitTimeoutError as WaitTimeoutError
+    from ._fanout import Outcome as Outcome
+    from ._fanout import fan_out as fan_out
+    from ._follow import Follower as Follower
+    from ._limiter import RateLimiter as RateLimiter
     from ._models import present as present
     from ._pagination import AsyncPager as AsyncPager
     from ._pagination import Pager as Pager
     from ._secret import Secret as Secret
+    from ._settle import SettleRule as SettleRule
     from .agent import FINISHED_STATUSES as FINISHED_STATUSES
     from .agent import NEEDS_USER_STATUSES as NEEDS_USER_STATUSES
     from .agent import AgentServerClient as AgentServerClient
@@ -119,10 +146,18 @@ if TYPE_CHECKING:
     from .v0 import V0Client as V0Client
     from .v1 import AsyncOpenHandsV1 as AsyncOpenHandsV1
     from .v1 import AsyncResolvedAgentServer as AsyncResolvedAgentServer
+    from .v1 import BatchPrompt as BatchPrompt
+    from .v1 import BatchStart as BatchStart
     from .v1 import EventCount as EventCount
     from .v1 import OpenHandsV1 as OpenHandsV1
     from .v1 import ResolvedAgentServer as ResolvedAgentServer
     from .v1 import StartedConversation as StartedConversation
+    from .v1 import count_many as count_many
+    from .v1 import count_many_sync as count_many_sync
+    from .v1 import start_many as start_many
+    from .v1 import start_many_sync as start_many_sync
+    from .v1._async_following import AsyncV1Follower as AsyncV1Follower
+    from .v1._following import V1Follower as V1Follower
 
 
 def __getattr__(name: str) -> Any:
@@ -147,19 +182,25 @@ __all__ = [
     "AgentServerClient",
     "AppCredentials",
     "AsyncAgentServerClient",
+    "AsyncFollower",
     "AsyncOpenHandsV1",
     "AsyncPager",
+    "AsyncRateLimiter",
     "AsyncResolvedAgentServer",
     "AsyncV0Client",
+    "AsyncV1Follower",
     "AuthenticationError",
     "BadRequestError",
     "BashResult",
+    "BatchPrompt",
+    "BatchStart",
     "BearerAuth",
     "ConfigurationError",
     "ConflictError",
     "ConversationNotRunningError",
     "EventCount",
     "EventCountError",
+    "Follower",
     "InvalidArgumentError",
     "InvalidCursorError",
     "NotFoundError",
@@ -167,19 +208,28 @@ __all__ = [
     "OpenHandsAPIError",
     "OpenHandsV1",
     "OpenHandsV1API",
+    "Outcome",
     "Pager",
     "RateLimitError",
+    "RateLimiter",
     "ResolvedAgentServer",
     "ResolverError",
     "Secret",
     "ServerError",
     "SessionKeyAuth",
+    "SettleRule",
     "StartTaskFailedError",
     "StartTaskTimeout",
     "StartedConversation",
     "UnexpectedContentError",
     "V0Client",
+    "V1Follower",
     "WaitTimeoutError",
+    "count_many",
+    "count_many_sync",
     "discover_app_credentials",
+    "fan_out",
     "present",
+    "start_many",
+    "start_many_sync",
 ]

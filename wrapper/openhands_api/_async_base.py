@@ -16,6 +16,7 @@ from typing import Self
 import httpx
 
 from . import _constants as C
+from ._async_limiter import AsyncRateLimiter
 from ._async_transport import AsyncTransport
 from ._secret import MASK
 
@@ -30,6 +31,7 @@ class AsyncBaseClient:
         auth: httpx.Auth | None,
         timeout: httpx.Timeout | float | None = None,
         max_retries: int = C.DEFAULT_MAX_RETRIES,
+        limiter: AsyncRateLimiter | None = None,
         http_transport: httpx.AsyncBaseTransport | None = None,
         headers: dict[str, str] | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
@@ -37,7 +39,7 @@ class AsyncBaseClient:
         deadline_s: float | None = None,
     ) -> None:
         # deadline_s: each call's overall deadline (see AsyncTransport; default $OPENHANDS_API_DEADLINE_S or 300 s).
-        self._transport = AsyncTransport(base_url, auth=auth, timeout=timeout, max_retries=max_retries,
+        self._transport = AsyncTransport(base_url, auth=auth, timeout=timeout, max_retries=max_retries, limiter=limiter,
                                          http_transport=http_transport, headers=headers, sleep=sleep, deadline_s=deadline_s)
         self._sleep_override = sleep
         self._clock = clock

@@ -33,7 +33,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from . import _constants as C
 from ._exceptions import APIConnectionError, AuthenticationError
@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from openhands_api_agent.models import ConversationInfo, EventPage
 
     from ._secret import Secret
-    from .agent import Event
+    from .agent._types import Event
 
 logger = logging.getLogger("openhands_api")
 
@@ -94,7 +94,33 @@ class AsyncFollowClient(Protocol):
     async def get_conversation(self, conversation_id: str) -> ConversationInfo: ...
 
 
-class AsyncFollower:
+class AsyncEventStream:
+    """The lifecycle every follower shares: one pass over ``_run()``, closed on exit or ``aclose()``."""
+
+    _events: AsyncGenerator[Event, None] | None = None
+
+    def _run(self) -> AsyncGenerator[Event, None]:
+        raise NotImplementedError
+
+    def __aiter__(self) -> AsyncIterator[Event]:
+        if self._events is None:
+            self._events = self._run()
+        return self._events
+
+    async def aclose(self) -> None:
+        """Stop now: close the socket (and whatever the follower opened); also done when iteration
+        ends or the ``async with`` block exits."""
+        if self._events is not None:
+            await self._events.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class AsyncFollower(AsyncEventStream):
     """An async iterator over a conversation's events, live (:data:`afollow` is this class).
 
     ``since``: None (from the first event), an event id (the events after it: resume with a
@@ -144,7 +170,6 @@ class AsyncFollower:
         self._deadline = 0.0
         self._header_auth = False
         self._pending: list[str | bytes] = []
-        self._events: AsyncGenerator[Event, None] | None = None
 
     @property
     def status(self) -> str | None:
@@ -156,22 +181,6 @@ class AsyncFollower:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(url={self._url!r}, status={self.status!r}, settled={self.settled})"
-
-    def __aiter__(self) -> AsyncIterator[Event]:
-        if self._events is None:
-            self._events = self._run()
-        return self._events
-
-    async def aclose(self) -> None:
-        """Close the socket now (also done when iteration ends or the ``async with`` block exits)."""
-        if self._events is not None:
-            await self._events.aclose()
-
-    async def __aenter__(self) -> AsyncFollower:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     # --- the loop ---------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from typing import Self
 import httpx
 
 from . import _constants as C
+from ._limiter import RateLimiter
 from ._secret import MASK
 from ._transport import Transport
 
@@ -30,6 +31,7 @@ class BaseClient:
         auth: httpx.Auth | None,
         timeout: httpx.Timeout | float | None = None,
         max_retries: int = C.DEFAULT_MAX_RETRIES,
+        limiter: RateLimiter | None = None,
         http_transport: httpx.BaseTransport | None = None,
         headers: dict[str, str] | None = None,
         sleep: Callable[[float], None] | None = None,
@@ -37,7 +39,7 @@ class BaseClient:
         deadline_s: float | None = None,
     ) -> None:
         # deadline_s: each call's overall deadline (see Transport; default $OPENHANDS_API_DEADLINE_S or 300 s).
-        self._transport = Transport(base_url, auth=auth, timeout=timeout, max_retries=max_retries,
+        self._transport = Transport(base_url, auth=auth, timeout=timeout, max_retries=max_retries, limiter=limiter,
                                          http_transport=http_transport, headers=headers, sleep=sleep, deadline_s=deadline_s)
         self._sleep_override = sleep
         self._clock = clock

@@ -120,3 +120,9 @@ V0_FIRST_POLL_INTERVAL_S = 1.0
 V0_LIST_LIMIT = 20
 V0_EVENTS_LIMIT = 20
 V0_TITLE_MAX_CHARS = 200
+
+# Fan-out (many calls at once, see _fanout): how many operations run at a time, and the default
+# request rate one shared limiter allows per server. The V1 app server answers 429 beyond
+# 10 requests per second (measured, openhands-ai 1.11.0); staying under it avoids the 429s.
+DEFAULT_FANOUT_CONCURRENCY = 4
+DEFAULT_RATE_PER_S = 8.0

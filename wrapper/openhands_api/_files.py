@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import struct
@@ -10,6 +11,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 import httpx
 
@@ -61,6 +63,72 @@ def zip_entries(path: str | os.PathLike[str]) -> list[zipfile.ZipInfo]:
     if len(entries) > C.MAX_ZIP_ENTRIES:
         raise UnexpectedContentError(f"{os.fspath(path)} has {len(entries)} entries, more than {C.MAX_ZIP_ENTRIES}")
     return entries
+
+
+_EOCD = struct.Struct("<4s4H2LH")          # end of central directory record
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")    # zip64 end of central directory locator
+_ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")   # zip64 end of central directory record
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")  # central directory file header (46 bytes)
+_MAX_EOCD_SEARCH = _EOCD.size + 0xFFFF      # the record plus the longest archive comment
+
+
+def _end_of_directory(fh: BinaryIO, size: int) -> tuple[int, int]:
+    """(offset of the central directory in the file, number of entries), from the end records."""
+    fh.seek(max(0, size - _MAX_EOCD_SEARCH))
+    tail = fh.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < _EOCD.size:
+        raise ValueError("no end of central directory record")
+    eocd_pos = size - len(tail) + at
+    _sig, _disk, _cd_disk, _n_disk, entries, cd_size, cd_offset, _comment = _EOCD.unpack_from(tail, at)
+    if entries == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:  # zip64: the real values are elsewhere
+        locator_pos = eocd_pos - _ZIP64_LOCATOR.size
+        fh.seek(locator_pos)
+        sig = _ZIP64_LOCATOR.unpack(fh.read(_ZIP64_LOCATOR.size))[0]
+        if sig != b"PK\x06\x07":
+            raise ValueError("zip64 locator missing")
+        # The record sits right before its locator; its absolute offset in the locator is wrong when
+        # data was prepended (zipfile reads it the same way).
+        fh.seek(locator_pos - _ZIP64_EOCD.size)
+        fields = _ZIP64_EOCD.unpack(fh.read(_ZIP64_EOCD.size))
+        if fields[0] != b"PK\x06\x06":
+            raise ValueError("zip64 end of central directory record missing")
+        entries, cd_size, cd_offset = fields[7], fields[8], fields[9]
+        eocd_pos = locator_pos - _ZIP64_EOCD.size
+    # Data prepended to the archive shifts every offset (zipfile allows it too).
+    start = eocd_pos - cd_size
+    if start < 0 or cd_offset > start:
+        raise ValueError("central directory out of bounds")
+    return start, entries
+
+
+def zip_names(path: str | os.PathLike[str]) -> Iterator[str]:
+    """The entry names of a zip, streamed from its central directory: memory does not grow with the
+    number of entries (``zipfile`` builds one ``ZipInfo`` per entry: +72 MiB for 100k entries), and
+    no entry is decompressed. A file that is not a readable zip is :class:`UnexpectedContentError`.
+    """
+    try:
+        with open(path, "rb") as raw:
+            size = raw.seek(0, os.SEEK_END)
+            start, entries = _end_of_directory(raw, size)
+            if entries > C.MAX_ZIP_ENTRIES:
+                raise ValueError(f"{entries} entries, more than {C.MAX_ZIP_ENTRIES}")
+            raw.seek(start)
+            fh = io.BufferedReader(raw, buffer_size=1 << 16)
+            for _ in range(entries):
+                header = fh.read(_CENTRAL.size)
+                if len(header) < _CENTRAL.size:
+                    raise ValueError("truncated central directory")
+                fields = _CENTRAL.unpack(header)
+                if fields[0] != b"PK\x01\x02":
+                    raise ValueError("bad central directory entry")
+                flags, name_len, extra_len, comment_len = fields[5], fields[12], fields[13], fields[14]
+                name = fh.read(name_len)
+                fh.read(extra_len + comment_len)
+                yield name.decode("utf-8" if flags & 0x800 else "cp437")
+    except (*_ZIP_ERRORS, OSError) as exc:
+        raise UnexpectedContentError(f"{os.fspath(path)} is not a readable zip file ({type(exc).__name__}: {exc})",
+                                     hint="the download was cut short or is not a trajectory zip; download it again") from exc
 
 
 def _inside(target: Path, name: str) -> Path:

@@ -34,7 +34,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from . import _constants as C
 from ._exceptions import APIConnectionError, AuthenticationError
@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     from openhands_api_agent.models import ConversationInfo, EventPage
 
     from ._secret import Secret
-    from .agent import Event
+    from .agent._types import Event
 
 logger = logging.getLogger("openhands_api")
 
@@ -95,7 +95,33 @@ class FollowClient(Protocol):
     def get_conversation(self, conversation_id: str) -> ConversationInfo: ...
 
 
-class Follower:
+class EventStream:
+    """The lifecycle every follower shares: one pass over ``_run()``, closed on exit or ``close()``."""
+
+    _events: Generator[Event, None] | None = None
+
+    def _run(self) -> Generator[Event, None]:
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[Event]:
+        if self._events is None:
+            self._events = self._run()
+        return self._events
+
+    def close(self) -> None:
+        """Stop now: close the socket (and whatever the follower opened); also done when iteration
+        ends or the ``async with`` block exits."""
+        if self._events is not None:
+            self._events.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Follower(EventStream):
     """An async iterator over a conversation's events, live (:data:`follow` is this class).
 
     ``since``: None (from the first event), an event id (the events after it: resume with a
@@ -145,7 +171,6 @@ class Follower:
         self._deadline = 0.0
         self._header_auth = False
         self._pending: list[str | bytes] = []
-        self._events: Generator[Event, None] | None = None
 
     @property
     def status(self) -> str | None:
@@ -157,22 +182,6 @@ class Follower:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(url={self._url!r}, status={self.status!r}, settled={self.settled})"
-
-    def __iter__(self) -> Iterator[Event]:
-        if self._events is None:
-            self._events = self._run()
-        return self._events
-
-    def close(self) -> None:
-        """Close the socket now (also done when iteration ends or the ``async with`` block exits)."""
-        if self._events is not None:
-            self._events.close()
-
-    def __enter__(self) -> Follower:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- the loop ---------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ import httpx
 from ._exceptions import AuthenticationError, InvalidArgumentError, NotFoundError, WaitTimeoutError
 
 if TYPE_CHECKING:
-    from .agent import Event
+    from .agent._types import Event
 
 KEY_HEADER = "X-Session-API-Key"
 # Close codes the agent server uses (openhands/agent_server/sockets.py): no retry can fix these.

@@ -62,6 +62,11 @@ def _check_max_items(max_items: int | None) -> None:
         raise InvalidArgumentError(f"max_items must be a non-negative integer or None, got {max_items!r}")
 
 
+def _needed(page_size: int, max_items: int | None) -> int:
+    """The page size to ask for: no more than ``max_items`` (at least 1: servers refuse a limit of 0)."""
+    return page_size if max_items is None else max(1, min(page_size, max_items))
+
+
 def next_cursor(value: object) -> str | None:
     """A page's ``next_page_id`` as a cursor: a non-empty string, else None (null, absent, "")."""
     return value if isinstance(value, str) and value else None
@@ -87,6 +92,7 @@ class Pager(Generic[T]):
     ) -> Pager[Any]:
         """Page through a ``search(limit=, page_id=, **filters)`` method that returns ``items`` + ``next_page_id``."""
         check_limit(page_size)
+        page_size = _needed(page_size, max_items)  # `--limit 5`: one page of 5, not of 100
 
         def fetch(page_id: str | None) -> tuple[Sequence[Any], str | None]:
             page = search(limit=page_size, page_id=page_id, **filters)
@@ -130,6 +136,7 @@ class AsyncPager(Generic[T]):
     ) -> AsyncPager[Any]:
         """Page through an async ``search(limit=, page_id=, **filters)``."""
         check_limit(page_size)
+        page_size = _needed(page_size, max_items)  # `--limit 5`: one page of 5, not of 100
 
         async def fetch(page_id: str | None) -> tuple[Sequence[Any], str | None]:
             page = await search(limit=page_size, page_id=page_id, **filters)

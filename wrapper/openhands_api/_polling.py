@@ -26,14 +26,16 @@ def poll_until(
     what: str = "the operation",
     sleep: Callable[[float], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    pace: Callable[[float], float] | None = None,
 ) -> T:
     """Poll with a growing interval (initial, x factor, capped) until ``done`` or ``timeout_s``.
 
     ``on_progress(value)`` is called after every fetch. The timeout error names the last status
-    (``describe(value)``) and keeps the value in ``last_status``.
+    (``describe(value)``) and keeps the value in ``last_status``. ``pace(pause)`` may shorten each
+    pause (a settle window that needs less: :class:`openhands_api._settle.PollSettle`).
     """
     sleep = sleep or time.sleep  # looked up per call, so tests can patch time.sleep
-    waiter = _Waiter(timeout_s, initial_interval_s, max_interval_s, factor, describe, what, clock)
+    waiter = _Waiter(timeout_s, initial_interval_s, max_interval_s, factor, describe, what, clock, pace)
     while True:
         value = fetch()
         if on_progress is not None:
@@ -56,10 +58,11 @@ async def apoll_until(
     what: str = "the operation",
     sleep: Callable[[float], Awaitable[None]] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    pace: Callable[[float], float] | None = None,
 ) -> T:
     """The async twin of :func:`poll_until` (``fetch`` and ``sleep`` are awaited)."""
     sleep = sleep or asyncio.sleep
-    waiter = _Waiter(timeout_s, initial_interval_s, max_interval_s, factor, describe, what, clock)
+    waiter = _Waiter(timeout_s, initial_interval_s, max_interval_s, factor, describe, what, clock, pace)
     while True:
         value = await fetch()
         if on_progress is not None:
@@ -73,8 +76,9 @@ class _Waiter:
     """Deadline and growing interval, shared by both twins: the pause before the next poll, or the timeout error."""
 
     def __init__(self, timeout_s: float, initial_s: float, max_s: float, factor: float,
-                 describe: Callable[[Any], str], what: str, clock: Callable[[], float]) -> None:
-        self.timeout_s, self.max_s, self.factor = timeout_s, max_s, factor
+                 describe: Callable[[Any], str], what: str, clock: Callable[[], float],
+                 pace: Callable[[float], float] | None) -> None:
+        self.timeout_s, self.max_s, self.factor, self.pace = timeout_s, max_s, factor, pace
         self.describe, self.what, self.clock = describe, what, clock
         self.deadline = clock() + timeout_s
         self.interval = initial_s
@@ -88,4 +92,4 @@ class _Waiter:
             )
         pause = min(self.interval, remaining)
         self.interval = min(self.interval * self.factor, self.max_s)
-        return pause
+        return pause if self.pace is None else self.pace(pause)

@@ -22,6 +22,7 @@ import random
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Literal
 
 import httpx
 
@@ -62,9 +63,18 @@ def parse_retry_after(headers: httpx.Headers, *, now: Callable[[], datetime] = l
     return max(0.0, (when - now()).total_seconds())
 
 
-def is_safe_to_repeat(method: str, retry: bool | None) -> bool:
+#: A call's retry choice: None decides by method; True/False say whether the call is safe to repeat
+#: (a refused connection and 429 are repeated either way: the server did nothing); "never" also
+#: refuses those 429 repeats, for the calls where a server answers 429 after acting (agent server
+#: 1.58 stores a send-and-run message, then answers 429 when it is at its run capacity).
+Retry = bool | Literal["never"] | None
+
+
+def is_safe_to_repeat(method: str, retry: Retry) -> bool:
     """``retry`` when given, else whether the method is idempotent."""
-    return retry if retry is not None else method.upper() in C.IDEMPOTENT_METHODS
+    if retry is None:
+        return method.upper() in C.IDEMPOTENT_METHODS
+    return retry is True
 
 
 def is_repeatable_failure(exc: Exception, safe: bool) -> bool:
@@ -85,9 +95,9 @@ def after_failure(exc: Exception, safe: bool, attempt: int, max_retries: int,
 
 
 def after_status(status: int, headers: httpx.Headers, safe: bool, attempt: int, max_retries: int,
-                 *, rand: Callable[[], float] = random.random) -> float | None:
+                 *, rand: Callable[[], float] = random.random, rate_limit_repeatable: bool = True) -> float | None:
     """Delay before repeating a request the server answered with an error ``status``, or None to raise."""
-    if status not in C.RETRYABLE_STATUSES or attempt >= max_retries or not (safe or status == 429):
+    if status not in C.RETRYABLE_STATUSES or attempt >= max_retries or not (safe or (status == 429 and rate_limit_repeatable)):
         return None
     server_delay = parse_retry_after(headers)
     if server_delay is not None:
@@ -95,4 +105,4 @@ def after_status(status: int, headers: httpx.Headers, safe: bool, attempt: int, 
     return backoff_delay(attempt, rand=rand)
 
 
-__all__ = ["after_failure", "after_status", "backoff_delay", "is_repeatable_failure", "is_safe_to_repeat", "parse_retry_after"]
+__all__ = ["Retry", "after_failure", "after_status", "backoff_delay", "is_repeatable_failure", "is_safe_to_repeat", "parse_retry_after"]

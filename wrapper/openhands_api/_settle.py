@@ -20,15 +20,20 @@ it what they observe, from any source:
 * ``event_seen()``: a new (not yet seen) event, whatever its kind.
 
 ``follow()`` feeds both from the event stream and confirms with one REST read before it stops.
-A polling wait (``wait_until_finished``) feeds ``status_seen`` after each poll and ``event_seen``
-when the event count grew, and stops when ``settled``; ``remaining()`` tells it how long to sleep.
+A polling wait (``wait_until_finished`` of the agent and V1 clients) goes through
+:class:`PollSettle`: it feeds ``status_seen`` after each poll and ``event_seen`` when the
+conversation's ``updated_at`` moved (no extra request), and stops when ``settled``. Its clock is
+the time slept between polls: a lower bound on real time (so the window is never shorter), and
+the same sequence of polls live and replayed from a cassette, where sleeping is skipped.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
 
 #: Statuses after which a conversation does not move on by itself.
 FINAL_STATUSES = frozenset({"finished", "error", "stuck"})
@@ -78,6 +83,43 @@ class SettleRule:
 
     def __repr__(self) -> str:
         return f"SettleRule(status={self.status!r}, settled={self.settled}, settle_s={self.settle_s})"
+
+
+class PollSettle(Generic[T]):
+    """The settle rule for a polling wait: ``done`` is its stop test, ``pace`` its pause filter.
+
+    ``status_of(value)`` reads the execution status from a polled value (None: unknown yet) and
+    ``marker_of(value)`` something that moves when the conversation gets an event (``updated_at``).
+    """
+
+    def __init__(self, status_of: Callable[[T], str | None], marker_of: Callable[[T], object], *,
+                 settle_s: float = DEFAULT_SETTLE_S, final_statuses: Iterable[str] = FINAL_STATUSES | NEEDS_USER_STATUSES) -> None:
+        self.slept = 0.0
+        self.rule = SettleRule(settle_s=settle_s, final_statuses=final_statuses, clock=lambda: self.slept)
+        self._status_of, self._marker_of = status_of, marker_of
+        self._marker: object = _UNSEEN
+
+    def done(self, value: T) -> bool:
+        status = self._status_of(value)
+        if status is not None:
+            self.rule.status_seen(status)
+        marker = self._marker_of(value)
+        if marker != self._marker:
+            if self._marker is not _UNSEEN:
+                self.rule.event_seen()
+            self._marker = marker
+        return self.rule.settled
+
+    def pace(self, pause: float) -> float:
+        """The next pause: no longer than what the settle window still needs; counted as time held."""
+        remaining = self.rule.remaining()
+        if remaining is not None:
+            pause = min(pause, remaining)
+        self.slept += pause
+        return pause
+
+
+_UNSEEN = object()
 
 
 def status_in_event(raw: Mapping[str, Any]) -> str | None:

@@ -36,6 +36,7 @@ from ._exceptions import (
     error_from_response,
 )
 from ._files import atomic_target, refuse_html
+from ._limiter import RateLimiter, limited
 from ._network import pooled_transport
 from ._secret import MASK
 
@@ -87,6 +88,7 @@ class Transport:
         auth: httpx.Auth | None = None,
         timeout: httpx.Timeout | float | None = None,
         max_retries: int = C.DEFAULT_MAX_RETRIES,
+        limiter: RateLimiter | None = None,
         http_transport: httpx.BaseTransport | None = None,
         headers: dict[str, str] | None = None,
         sleep: Callable[[float], None] | None = None,
@@ -102,7 +104,7 @@ class Transport:
         self._sleep = sleep
         self._client = httpx.Client(
             base_url=self.base_url,
-            transport=http_transport if http_transport is not None else FreshPoolAfterCrash(),
+            transport=limited(http_transport if http_transport is not None else FreshPoolAfterCrash(), limiter),
             auth=auth,
             timeout=C.DEFAULT_TIMEOUT if timeout is None else timeout,
             headers={"User-Agent": C.USER_AGENT, **(headers or {})},
@@ -191,7 +193,7 @@ class Transport:
 
     # --- requests ---------------------------------------------------------------------------------
 
-    def request(self, method: str, url: str, *, retry: bool | None = None, **kwargs: Any) -> httpx.Response:
+    def request(self, method: str, url: str, *, retry: _retry.Retry = None, **kwargs: Any) -> httpx.Response:
         """Send a request; return the response for 2xx, raise a typed error otherwise.
 
         ``retry`` says whether the call is safe to repeat: None (default) decides by method
@@ -219,7 +221,8 @@ class Transport:
                     if response.is_success:
                         return response
                     status_error = error_from_response(response)
-                    delay = _retry.after_status(response.status_code, response.headers, safe, attempt, self.max_retries)
+                    delay = _retry.after_status(response.status_code, response.headers, safe, attempt, self.max_retries,
+                                              rate_limit_repeatable=retry != "never")
                     if delay is None:
                         raise status_error
                     self._pause(delay, f"{method} {response.request.url} answered {response.status_code}", attempt,
@@ -270,21 +273,21 @@ class Transport:
 
     # --- generated code ---------------------------------------------------------------------------
 
-    def _exchange(self, endpoint: ModuleType, retry: bool | None, timeout: float | httpx.Timeout | None,
+    def _exchange(self, endpoint: ModuleType, retry: _retry.Retry, timeout: float | httpx.Timeout | None,
                         kwargs: dict[str, Any]) -> tuple[Any, httpx.Response]:
         method, url, request_kwargs = _seam.prepare(endpoint, kwargs, timeout)
         response = self.request(method, url, retry=retry, **request_kwargs)
         return _seam.parse(endpoint, response), response
 
     @overload
-    def call(self, endpoint: ModuleType, /, *, expect: type[T], retry: bool | None = None,
+    def call(self, endpoint: ModuleType, /, *, expect: type[T], retry: _retry.Retry = None,
                    timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> T: ...
 
     @overload
-    def call(self, endpoint: ModuleType, /, *, expect: None = None, retry: bool | None = None,
+    def call(self, endpoint: ModuleType, /, *, expect: None = None, retry: _retry.Retry = None,
                    timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> Any: ...
 
-    def call(self, endpoint: ModuleType, /, *, expect: type[T] | None = None, retry: bool | None = None,
+    def call(self, endpoint: ModuleType, /, *, expect: type[T] | None = None, retry: _retry.Retry = None,
                    timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> Any:
         """Call one generated endpoint module and return its 2xx result, checked to be an ``expect``.
 
@@ -299,14 +302,14 @@ class Transport:
         return _seam.expect(value, expect, response)
 
     @overload
-    def call_with_response(self, endpoint: ModuleType, /, *, expect: type[T], retry: bool | None = None,
+    def call_with_response(self, endpoint: ModuleType, /, *, expect: type[T], retry: _retry.Retry = None,
                                  timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> tuple[T, httpx.Response]: ...
 
     @overload
-    def call_with_response(self, endpoint: ModuleType, /, *, expect: None = None, retry: bool | None = None,
+    def call_with_response(self, endpoint: ModuleType, /, *, expect: None = None, retry: _retry.Retry = None,
                                  timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> tuple[Any, httpx.Response]: ...
 
-    def call_with_response(self, endpoint: ModuleType, /, *, expect: type[T] | None = None, retry: bool | None = None,
+    def call_with_response(self, endpoint: ModuleType, /, *, expect: type[T] | None = None, retry: _retry.Retry = None,
                                  timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> tuple[Any, httpx.Response]:
         """:meth:`call`, also handing back the response (for checks a server's 2xx quirks need)."""
         value, response = self._exchange(endpoint, retry, timeout, kwargs)
@@ -314,7 +317,7 @@ class Transport:
             return _seam.expect_declared(endpoint, value, response, kwargs), response
         return _seam.expect(value, expect, response), response
 
-    def call_union(self, endpoint: ModuleType, /, *, expect: tuple[type, ...], retry: bool | None = None,
+    def call_union(self, endpoint: ModuleType, /, *, expect: tuple[type, ...], retry: _retry.Retry = None,
                          timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> Any:
         """:meth:`call` for a result that is one of several classes (an event of any kind)."""
         value, response = self._exchange(endpoint, retry, timeout, kwargs)
@@ -326,7 +329,7 @@ class Transport:
         value, response = self._exchange(endpoint, None, None, {id_param: list(ids), **kwargs})
         return _seam.expect_batch(value, item, len(ids), response)
 
-    def send(self, endpoint: ModuleType, /, *, retry: bool | None = None,
+    def send(self, endpoint: ModuleType, /, *, retry: _retry.Retry = None,
                    timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> None:
         """Call an endpoint for its effect: a 2xx is success, whatever its body says."""
         self._exchange(endpoint, retry, timeout, kwargs)

@@ -148,7 +148,7 @@ class ActionEvent:
         from ..models.action_payload import ActionPayload
 
         d = dict(src_dict)
-        kind = cast(Literal["ActionEvent"], d.pop("kind"))
+        kind = cast("Literal['ActionEvent']", d.pop("kind"))
         if kind != "ActionEvent":
             raise ValueError(f"kind must match const 'ActionEvent', got '{kind}'")
 
@@ -188,6 +188,12 @@ class ActionEvent:
                 return data
             if isinstance(data, Unset):
                 return data
+            if isinstance(data, dict):
+                kind = data.get("kind")
+                if kind == "ActionPayload":
+                    action_type_0 = ActionPayload.from_dict(data)
+
+                    return action_type_0
             try:
                 if not isinstance(data, dict):
                     raise TypeError()

@@ -104,7 +104,7 @@ class BashCommand:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        kind = cast(Literal["BashCommand"], d.pop("kind"))
+        kind = cast("Literal['BashCommand']", d.pop("kind"))
         if kind != "BashCommand":
             raise ValueError(f"kind must match const 'BashCommand', got '{kind}'")
 

@@ -96,7 +96,7 @@ class BashError:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        kind = cast(Literal["BashError"], d.pop("kind"))
+        kind = cast("Literal['BashError']", d.pop("kind"))
         if kind != "BashError":
             raise ValueError(f"kind must match const 'BashError', got '{kind}'")
 

@@ -114,6 +114,28 @@ class BashEventPage:
             def _parse_items_item(
                 data: object,
             ) -> BashCommand | BashError | BashOutput | UnknownBashEvent:
+                if isinstance(data, dict):
+                    kind = data.get("kind")
+                    if kind == "BashCommand":
+                        componentsschemas_bash_event_type_0 = BashCommand.from_dict(
+                            data
+                        )
+
+                        return componentsschemas_bash_event_type_0
+                    elif kind == "BashOutput":
+                        componentsschemas_bash_event_type_1 = BashOutput.from_dict(data)
+
+                        return componentsschemas_bash_event_type_1
+                    elif kind == "BashError":
+                        componentsschemas_bash_event_type_2 = BashError.from_dict(data)
+
+                        return componentsschemas_bash_event_type_2
+                    elif kind == "UnknownBashEvent":
+                        componentsschemas_bash_event_type_3 = (
+                            UnknownBashEvent.from_dict(data)
+                        )
+
+                        return componentsschemas_bash_event_type_3
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()

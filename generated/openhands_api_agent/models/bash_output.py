@@ -128,7 +128,7 @@ class BashOutput:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        kind = cast(Literal["BashOutput"], d.pop("kind"))
+        kind = cast("Literal['BashOutput']", d.pop("kind"))
         if kind != "BashOutput":
             raise ValueError(f"kind must match const 'BashOutput', got '{kind}'")
 

@@ -365,6 +365,12 @@ class ConversationInfo:
                 return data
             if isinstance(data, Unset):
                 return data
+            if isinstance(data, dict):
+                kind = data.get("kind")
+                if kind == "ConversationInfoMetricsType0":
+                    metrics_type_0 = ConversationInfoMetricsType0.from_dict(data)
+
+                    return metrics_type_0
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
@@ -384,6 +390,14 @@ class ConversationInfo:
                 return data
             if isinstance(data, Unset):
                 return data
+            if isinstance(data, dict):
+                kind = data.get("kind")
+                if kind == "ConversationInfoRuntimeInfoType0":
+                    runtime_info_type_0 = ConversationInfoRuntimeInfoType0.from_dict(
+                        data
+                    )
+
+                    return runtime_info_type_0
             try:
                 if not isinstance(data, dict):
                     raise TypeError()

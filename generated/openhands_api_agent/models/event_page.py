@@ -159,6 +159,52 @@ class EventPage:
                 | SystemPromptEvent
                 | UnknownEvent
             ):
+                if isinstance(data, dict):
+                    kind = data.get("kind")
+                    if kind == "ActionEvent":
+                        componentsschemas_event_type_0 = ActionEvent.from_dict(data)
+
+                        return componentsschemas_event_type_0
+                    elif kind == "ObservationEvent":
+                        componentsschemas_event_type_1 = ObservationEvent.from_dict(
+                            data
+                        )
+
+                        return componentsschemas_event_type_1
+                    elif kind == "MessageEvent":
+                        componentsschemas_event_type_2 = MessageEvent.from_dict(data)
+
+                        return componentsschemas_event_type_2
+                    elif kind == "ConversationStateUpdateEvent":
+                        componentsschemas_event_type_3 = (
+                            ConversationStateUpdateEvent.from_dict(data)
+                        )
+
+                        return componentsschemas_event_type_3
+                    elif kind == "SystemPromptEvent":
+                        componentsschemas_event_type_4 = SystemPromptEvent.from_dict(
+                            data
+                        )
+
+                        return componentsschemas_event_type_4
+                    elif kind == "PauseEvent":
+                        componentsschemas_event_type_5 = PauseEvent.from_dict(data)
+
+                        return componentsschemas_event_type_5
+                    elif kind == "AgentErrorEvent":
+                        componentsschemas_event_type_6 = AgentErrorEvent.from_dict(data)
+
+                        return componentsschemas_event_type_6
+                    elif kind == "ConversationErrorEvent":
+                        componentsschemas_event_type_7 = (
+                            ConversationErrorEvent.from_dict(data)
+                        )
+
+                        return componentsschemas_event_type_7
+                    elif kind == "UnknownEvent":
+                        componentsschemas_event_type_8 = UnknownEvent.from_dict(data)
+
+                        return componentsschemas_event_type_8
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()

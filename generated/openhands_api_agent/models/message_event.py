@@ -107,7 +107,7 @@ class MessageEvent:
         from ..models.llm_message import LLMMessage
 
         d = dict(src_dict)
-        kind = cast(Literal["MessageEvent"], d.pop("kind"))
+        kind = cast("Literal['MessageEvent']", d.pop("kind"))
         if kind != "MessageEvent":
             raise ValueError(f"kind must match const 'MessageEvent', got '{kind}'")
 

@@ -108,7 +108,7 @@ class SystemPromptEvent:
         from ..models.content_item import ContentItem
 
         d = dict(src_dict)
-        kind = cast(Literal["SystemPromptEvent"], d.pop("kind"))
+        kind = cast("Literal['SystemPromptEvent']", d.pop("kind"))
         if kind != "SystemPromptEvent":
             raise ValueError(f"kind must match const 'SystemPromptEvent', got '{kind}'")
 

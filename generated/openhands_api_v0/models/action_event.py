@@ -185,6 +185,14 @@ class ActionEvent:
                 return data
             if isinstance(data, Unset):
                 return data
+            if isinstance(data, dict):
+                kind = data.get("kind")
+                if kind == "ActionEventToolCallMetadataType0":
+                    tool_call_metadata_type_0 = (
+                        ActionEventToolCallMetadataType0.from_dict(data)
+                    )
+
+                    return tool_call_metadata_type_0
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
@@ -208,6 +216,12 @@ class ActionEvent:
                 return data
             if isinstance(data, Unset):
                 return data
+            if isinstance(data, dict):
+                kind = data.get("kind")
+                if kind == "ActionEventLlmMetricsType0":
+                    llm_metrics_type_0 = ActionEventLlmMetricsType0.from_dict(data)
+
+                    return llm_metrics_type_0
             try:
                 if not isinstance(data, dict):
                     raise TypeError()

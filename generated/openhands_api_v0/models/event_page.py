@@ -102,6 +102,22 @@ class EventPage:
             def _parse_events_item(
                 data: object,
             ) -> ActionEvent | ObservationEvent | OtherEvent:
+                if isinstance(data, dict):
+                    kind = data.get("kind")
+                    if kind == "ActionEvent":
+                        componentsschemas_event_type_0 = ActionEvent.from_dict(data)
+
+                        return componentsschemas_event_type_0
+                    elif kind == "ObservationEvent":
+                        componentsschemas_event_type_1 = ObservationEvent.from_dict(
+                            data
+                        )
+
+                        return componentsschemas_event_type_1
+                    elif kind == "OtherEvent":
+                        componentsschemas_event_type_2 = OtherEvent.from_dict(data)
+
+                        return componentsschemas_event_type_2
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()

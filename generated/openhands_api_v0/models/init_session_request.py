@@ -291,6 +291,12 @@ class InitSessionRequest:
                 return data
             if isinstance(data, Unset):
                 return data
+            if isinstance(data, dict):
+                kind = data.get("kind")
+                if kind == "SuggestedTask":
+                    suggested_task_type_0 = SuggestedTask.from_dict(data)
+
+                    return suggested_task_type_0
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
@@ -308,6 +314,12 @@ class InitSessionRequest:
                 return data
             if isinstance(data, Unset):
                 return data
+            if isinstance(data, dict):
+                kind = data.get("kind")
+                if kind == "CreateMicroagent":
+                    create_microagent_type_0 = CreateMicroagent.from_dict(data)
+
+                    return create_microagent_type_0
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
@@ -336,6 +348,12 @@ class InitSessionRequest:
                 return data
             if isinstance(data, Unset):
                 return data
+            if isinstance(data, dict):
+                kind = data.get("kind")
+                if kind == "MCPConfig":
+                    mcp_config_type_0 = MCPConfig.from_dict(data)
+
+                    return mcp_config_type_0
             try:
                 if not isinstance(data, dict):
                     raise TypeError()

@@ -207,6 +207,14 @@ class ObservationEvent:
                 return data
             if isinstance(data, Unset):
                 return data
+            if isinstance(data, dict):
+                kind = data.get("kind")
+                if kind == "ObservationEventToolCallMetadataType0":
+                    tool_call_metadata_type_0 = (
+                        ObservationEventToolCallMetadataType0.from_dict(data)
+                    )
+
+                    return tool_call_metadata_type_0
             try:
                 if not isinstance(data, dict):
                     raise TypeError()

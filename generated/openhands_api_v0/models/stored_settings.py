@@ -289,6 +289,14 @@ class StoredSettings:
                 return data
             if isinstance(data, Unset):
                 return data
+            if isinstance(data, dict):
+                kind = data.get("kind")
+                if kind == "StoredSettingsProviderTokensSetType0":
+                    provider_tokens_set_type_0 = (
+                        StoredSettingsProviderTokensSetType0.from_dict(data)
+                    )
+
+                    return provider_tokens_set_type_0
             try:
                 if not isinstance(data, dict):
                     raise TypeError()

@@ -112,7 +112,7 @@ class AgentErrorEvent:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        kind = cast(Literal["AgentErrorEvent"], d.pop("kind"))
+        kind = cast("Literal['AgentErrorEvent']", d.pop("kind"))
         if kind != "AgentErrorEvent":
             raise ValueError(f"kind must match const 'AgentErrorEvent', got '{kind}'")
 

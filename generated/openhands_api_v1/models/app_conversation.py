@@ -424,6 +424,12 @@ class AppConversation:
                 return data
             if isinstance(data, Unset):
                 return data
+            if isinstance(data, dict):
+                kind = data.get("kind")
+                if kind == "AppConversationMetricsType0":
+                    metrics_type_0 = AppConversationMetricsType0.from_dict(data)
+
+                    return metrics_type_0
             try:
                 if not isinstance(data, dict):
                     raise TypeError()

@@ -105,7 +105,7 @@ class ConversationErrorEvent:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        kind = cast(Literal["ConversationErrorEvent"], d.pop("kind"))
+        kind = cast("Literal['ConversationErrorEvent']", d.pop("kind"))
         if kind != "ConversationErrorEvent":
             raise ValueError(
                 f"kind must match const 'ConversationErrorEvent', got '{kind}'"

@@ -117,7 +117,7 @@ class ConversationStateUpdateEvent:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        kind = cast(Literal["ConversationStateUpdateEvent"], d.pop("kind"))
+        kind = cast("Literal['ConversationStateUpdateEvent']", d.pop("kind"))
         if kind != "ConversationStateUpdateEvent":
             raise ValueError(
                 f"kind must match const 'ConversationStateUpdateEvent', got '{kind}'"

@@ -165,6 +165,58 @@ class EventPage:
                 | SystemPromptEvent
                 | UnknownEvent
             ):
+                if isinstance(data, dict):
+                    kind = data.get("kind")
+                    if kind == "ActionEvent":
+                        componentsschemas_event_type_0 = ActionEvent.from_dict(data)
+
+                        return componentsschemas_event_type_0
+                    elif kind == "ObservationEvent":
+                        componentsschemas_event_type_1 = ObservationEvent.from_dict(
+                            data
+                        )
+
+                        return componentsschemas_event_type_1
+                    elif kind == "MessageEvent":
+                        componentsschemas_event_type_2 = MessageEvent.from_dict(data)
+
+                        return componentsschemas_event_type_2
+                    elif kind == "ConversationStateUpdateEvent":
+                        componentsschemas_event_type_3 = (
+                            ConversationStateUpdateEvent.from_dict(data)
+                        )
+
+                        return componentsschemas_event_type_3
+                    elif kind == "SystemPromptEvent":
+                        componentsschemas_event_type_4 = SystemPromptEvent.from_dict(
+                            data
+                        )
+
+                        return componentsschemas_event_type_4
+                    elif kind == "StreamingDeltaEvent":
+                        componentsschemas_event_type_5 = StreamingDeltaEvent.from_dict(
+                            data
+                        )
+
+                        return componentsschemas_event_type_5
+                    elif kind == "PauseEvent":
+                        componentsschemas_event_type_6 = PauseEvent.from_dict(data)
+
+                        return componentsschemas_event_type_6
+                    elif kind == "AgentErrorEvent":
+                        componentsschemas_event_type_7 = AgentErrorEvent.from_dict(data)
+
+                        return componentsschemas_event_type_7
+                    elif kind == "ConversationErrorEvent":
+                        componentsschemas_event_type_8 = (
+                            ConversationErrorEvent.from_dict(data)
+                        )
+
+                        return componentsschemas_event_type_8
+                    elif kind == "UnknownEvent":
+                        componentsschemas_event_type_9 = UnknownEvent.from_dict(data)
+
+                        return componentsschemas_event_type_9
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()

@@ -139,7 +139,7 @@ class ObservationEvent:
         from ..models.observation_payload import ObservationPayload
 
         d = dict(src_dict)
-        kind = cast(Literal["ObservationEvent"], d.pop("kind"))
+        kind = cast("Literal['ObservationEvent']", d.pop("kind"))
         if kind != "ObservationEvent":
             raise ValueError(f"kind must match const 'ObservationEvent', got '{kind}'")
 

@@ -91,7 +91,7 @@ class PauseEvent:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        kind = cast(Literal["PauseEvent"], d.pop("kind"))
+        kind = cast("Literal['PauseEvent']", d.pop("kind"))
         if kind != "PauseEvent":
             raise ValueError(f"kind must match const 'PauseEvent', got '{kind}'")
 

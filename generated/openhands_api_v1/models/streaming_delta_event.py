@@ -104,7 +104,7 @@ class StreamingDeltaEvent:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        kind = cast(Literal["StreamingDeltaEvent"], d.pop("kind"))
+        kind = cast("Literal['StreamingDeltaEvent']", d.pop("kind"))
         if kind != "StreamingDeltaEvent":
             raise ValueError(
                 f"kind must match const 'StreamingDeltaEvent', got '{kind}'"

@@ -104,7 +104,7 @@ def test_background_bash_and_its_events(client: AgentServerClient) -> None:
 def test_git_changes_and_diff(client: AgentServerClient, agent_server, agent_version: str) -> None:  # type: ignore[no-untyped-def]
     repo = f"{agent_server.workspace}/repo"
     git = "git -c user.email=t@example.invalid -c user.name=test"
-    setup = client.bash(f"mkdir -p {repo} && cd {repo} && git init -q && echo one > a.txt && git add a.txt && "
+    setup = client.bash(f"rm -rf {repo} && mkdir -p {repo} && cd {repo} && git init -q && echo one > a.txt && git add a.txt && "
                         f"{git} commit -q -m a && echo two > a.txt && echo new > b.txt")
     assert setup.ok, setup.stderr
     changes = client.git_changes(repo)

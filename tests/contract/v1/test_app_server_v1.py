@@ -97,7 +97,8 @@ def test_conversation_lifecycle_resolver_and_counts(v1: OpenHandsV1, tmp_path: P
     sandbox_id = str(ready.sandbox_id)
     assert present(ready.agent_server_url)
 
-    done = v1.wait_until_finished(conversation_id)
+    # settle_s=0: the recording predates the settle window (the rule is tested in tests/unit/test_settle_waits.py)
+    done = v1.wait_until_finished(conversation_id, settle_s=0)
     assert isinstance(done, AppConversation)
     assert done.execution_status == "finished" and done.sandbox_status == "RUNNING"
     assert same_id(done.id, conversation_id) and done.sandbox_id == sandbox_id
@@ -198,7 +199,7 @@ def test_stream_start_then_deleted_sandbox_falls_back(v1: OpenHandsV1) -> None:
     assert len(set(statuses)) >= 3  # it shows the intermediate steps that polling misses
     conversation_id = str(snapshots[-1].app_conversation_id)
     sandbox_id = str(snapshots[-1].sandbox_id)
-    v1.wait_until_finished(conversation_id)
+    v1.wait_until_finished(conversation_id, settle_s=0)
     app_count = _settled_app_count(v1, conversation_id, AGENT_EVENTS + FULL_STATE_EVENTS)
 
     # Deleting the sandbox: the agent source is gone, the app server and the zip still answer.

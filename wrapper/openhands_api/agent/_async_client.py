@@ -20,7 +20,8 @@ import functools
 import os
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import IO, Any
+from datetime import datetime
+from typing import IO, TYPE_CHECKING, Any
 
 import httpx
 from openhands_api_agent.api.bash import execute_bash_command
@@ -51,10 +52,12 @@ from openhands_api_agent.types import File
 
 from .. import _constants as C
 from .._async_base import AsyncBaseClient
+from .._async_limiter import AsyncRateLimiter
 from .._auth import SessionKeyAuth, session_key_from
 from .._pagination import AsyncPager, check_limit
 from .._polling import apoll_until
 from .._secret import MASK, Secret
+from .._settle import DEFAULT_SETTLE_S, PollSettle
 from ._async_operations import AsyncAgentOperations
 from ._requests import (
     bash_request,
@@ -66,6 +69,9 @@ from ._requests import (
     upload_source,
 )
 from ._types import EVENT_CLASSES, BashResult, Event, TerminalType
+
+if TYPE_CHECKING:
+    from .._async_follow import AsyncFollowClient, AsyncFollower
 
 
 class AsyncAgentServerClient(AsyncAgentOperations, AsyncBaseClient):
@@ -83,17 +89,23 @@ class AsyncAgentServerClient(AsyncAgentOperations, AsyncBaseClient):
         *,
         timeout: httpx.Timeout | float | None = None,
         max_retries: int = C.DEFAULT_MAX_RETRIES,
+        limiter: AsyncRateLimiter | None = None,
         http_transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         deadline_s: float | None = None,
     ) -> None:
         self._key = session_key_from(session_key)
-        super().__init__(url, auth=SessionKeyAuth(self._key), timeout=timeout, max_retries=max_retries,
+        super().__init__(url, auth=SessionKeyAuth(self._key), timeout=timeout, max_retries=max_retries, limiter=limiter,
                          http_transport=http_transport, sleep=sleep, deadline_s=deadline_s)
 
     @property
     def url(self) -> str:
         return self._transport.base_url
+
+    @property
+    def session_key(self) -> Secret | None:
+        """The session key, as a :class:`Secret` (masked in repr/str; ``.reveal()`` gives the text)."""
+        return self._key
 
     def _repr_fields(self) -> dict[str, object]:
         return {"url": self.url, "session_key": MASK}
@@ -183,8 +195,14 @@ class AsyncAgentServerClient(AsyncAgentOperations, AsyncBaseClient):
         await self._transport.send(pause_conversation, conversation_id=conversation_id, retry=False)
 
     async def send_message(self, conversation_id: str, text: str, *, run: bool = False) -> None:
-        """Append a user message; ``run=True`` also starts the agent loop."""
-        await self._transport.send(send_message, conversation_id=conversation_id, body=message_request(text, run), retry=False)
+        """Append a user message; ``run=True`` also starts the agent loop.
+
+        With ``run=True`` a 429 is not repeated: agent server 1.58 at its run capacity stores the
+        message first and then answers 429, so a repeat would send the message twice (RateLimitError
+        is raised instead; the message is there, start it later with :meth:`run`).
+        """
+        await self._transport.send(send_message, conversation_id=conversation_id, body=message_request(text, run),
+                                   retry="never" if run else False)
 
     async def wait_until_finished(
         self,
@@ -193,23 +211,52 @@ class AsyncAgentServerClient(AsyncAgentOperations, AsyncBaseClient):
         timeout_s: float = C.DEFAULT_WAIT_TIMEOUT_S,
         on_progress: Callable[[ConversationInfo], None] | None = None,
         stop_on: Iterable[str] = C.FINISHED_STATUSES | C.NEEDS_USER_STATUSES,
+        settle_s: float = DEFAULT_SETTLE_S,
     ) -> ConversationInfo:
-        """Poll the conversation (with backoff) until its execution status is in ``stop_on``.
+        """Poll the conversation (with backoff) until it has *settled* in a status of ``stop_on``.
 
         By default that is finished/error/stuck, plus paused/waiting_for_confirmation, which never
-        move on without you. Raises :class:`WaitTimeoutError` naming the last status.
+        move on without you. Settled (:mod:`openhands_api._settle`, the rule ``follow()`` uses): the
+        status held for ``settle_s`` seconds of polling with ``updated_at`` unchanged, so a stop hook
+        that puts the conversation back to running does not end the wait early; ``settle_s=0``
+        returns on the first such status. Raises :class:`WaitTimeoutError` naming the last status.
         """
-        stops = frozenset(stop_on)
+        settle: PollSettle[ConversationInfo] = PollSettle(
+            lambda conv: str(conv.execution_status), lambda conv: conv.raw.get("updated_at"),
+            settle_s=settle_s, final_statuses=stop_on)
         return await apoll_until(
             lambda: self.get_conversation(conversation_id),
-            lambda conv: str(conv.execution_status) in stops,
+            settle.done,
             timeout_s=timeout_s,
             describe=lambda conv: f"execution_status={conv.execution_status}",
             on_progress=on_progress,
             what=f"conversation {conversation_id}",
             sleep=self._sleep,
             clock=self._clock,
+            pace=settle.pace,
         )
+
+    def follow(
+        self,
+        conversation_id: str,
+        *,
+        since: str | datetime | None = None,
+        deadline_s: float = C.DEFAULT_WAIT_TIMEOUT_S,
+        settle_s: float = DEFAULT_SETTLE_S,
+        final_statuses: Iterable[str] = C.FINISHED_STATUSES | C.NEEDS_USER_STATUSES,
+        reresolve: Callable[[], Awaitable[AsyncFollowClient]] | None = None,
+    ) -> AsyncFollower:
+        """Follow the conversation's events live over the event socket, until it settles.
+
+        ``async with agent.follow(conv.id) as events: async for event in events: ...``; afterwards
+        ``events.status``, ``events.settled``, ``events.last_event_id`` (pass it as ``since=`` to go
+        on later). Every event exactly once, in order; see :class:`~openhands_api.AsyncFollower`.
+        The socket is opened when iteration starts; the client must stay open until then.
+        """
+        from .._async_follow import AsyncFollower  # lazily: the WebSocket library loads only for follow()
+
+        return AsyncFollower(self, conversation_id, since=since, deadline_s=deadline_s, settle_s=settle_s,
+                             final_statuses=final_statuses, reresolve=reresolve, clock=self._clock)
 
     # --- events -------------------------------------------------------------------------------------
 
@@ -226,7 +273,11 @@ class AsyncAgentServerClient(AsyncAgentOperations, AsyncBaseClient):
         timestamp_gte: str | None = None,
         timestamp_lt: str | None = None,
     ) -> EventPage:
-        """One page of events (oldest first by default; ``kind`` is an event class such as ActionEvent)."""
+        """One page of events (oldest first by default; ``kind`` is an event class such as ActionEvent).
+
+        Agent server 1.34 (what V1 sandboxes run) matches ``kind`` against the qualified class name
+        (``openhands.sdk.event.llm_convertible.action.ActionEvent``); the short name matches nothing there.
+        """
         check_limit(limit)
         return await self._transport.call(
             search_events, expect=EventPage, conversation_id=conversation_id, limit=limit, page_id=page_id, kind=kind,

@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..agent import AgentServerClient
+from .._models import present
 from . import agent_steer
 from .main import CLIContext, event_line
+
+if TYPE_CHECKING:  # the client (and its generated models) loads only when a command runs
+    from ..agent import AgentServerClient
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -51,16 +54,22 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     count.add_argument("conversation_id")
     count.set_defaults(handler=_count_events)
 
-    agent_steer.register(commands, common)
+    from .follow import register as register_follow  # here: the CLI's other commands need no WebSocket library
+
+    register_follow(commands, common, client=_client)
+
+    agent_steer.register(commands, common, client=_client)
 
 
 def _client(args: argparse.Namespace) -> AgentServerClient:
+    from ..agent import AgentServerClient
+
     return AgentServerClient(args.url, args.session_key)
 
 
 def _bash(args: argparse.Namespace, ctx: CLIContext) -> int:
-    if args.background:
-        return agent_steer.start_background(args, ctx)
+    if getattr(args, "background", False):  # `sandbox bash` reuses this handler without --background
+        return agent_steer.start_background(args, ctx, _client)
     with _client(args) as agent:
         result = agent.bash(args.shell_command, cwd=args.cwd, timeout_s=args.timeout)
     data = {"command": result.command, "exit_code": result.exit_code, "stdout": result.stdout,
@@ -84,7 +93,9 @@ def _upload(args: argparse.Namespace, ctx: CLIContext) -> int:
         return 2
     with _client(args) as agent:
         result = agent.upload_file(args.local, args.remote)
-    ctx.emit({"remote": args.remote, "bytes": result.file_size}, f"uploaded {args.local} -> {args.remote} ({result.file_size} bytes)")
+    size = present(result.file_size)
+    size = os.path.getsize(args.local) if size is None else size  # agent server 1.34 (V1 sandboxes) does not say
+    ctx.emit({"remote": args.remote, "bytes": size}, f"uploaded {args.local} -> {args.remote} ({size} bytes)")
     return 0
 
 

@@ -7,22 +7,26 @@ module so each stays short. Every command calls one typed client method.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
-from typing import Any
-
-from openhands_api_agent.models import BashCommand, BashOutput
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .._models import present
-from ..agent import AgentServerClient, BashEvent
 from .main import CLIContext
 
+if TYPE_CHECKING:  # the client (and its generated models) loads only when a command runs
+    from ..agent import AgentServerClient, BashEvent
 
-def register(commands: Any, common: argparse.ArgumentParser) -> None:
+Client = Callable[[argparse.Namespace], "AgentServerClient"]
+
+
+def register(commands: Any, common: argparse.ArgumentParser, client: Client) -> None:
+    """Add the commands; ``client`` builds the agent client from the arguments (cli.agent's)."""
+
     def command(name: str, help_text: str, handler: Any, *ids: str) -> argparse.ArgumentParser:
         parser: argparse.ArgumentParser = commands.add_parser(name, parents=[common], help=help_text)
         for arg in ids:
             parser.add_argument(arg)
-        parser.set_defaults(handler=handler)
+        parser.set_defaults(handler=handler, agent_client=client)
         return parser
 
     command("interrupt", "stop a conversation's agent at once (the step in flight is cancelled)", _interrupt, "conversation_id")
@@ -45,12 +49,13 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _client(args: argparse.Namespace) -> AgentServerClient:
-    return AgentServerClient(args.url, args.session_key)
+    client: Client = args.agent_client
+    return client(args)
 
 
-def start_background(args: argparse.Namespace, ctx: CLIContext) -> int:
+def start_background(args: argparse.Namespace, ctx: CLIContext, client: Client) -> int:
     """``bash --background COMMAND``: start it and print its id; its output: ``bash-events --command-id ID``."""
-    with _client(args) as agent:
+    with client(args) as agent:
         started = agent.start_bash(args.shell_command, cwd=args.cwd, timeout_s=args.timeout)
     ctx.emit(started, f"started {started.id} (output: openhands-api agent bash-events --command-id {started.id})")
     return 0
@@ -118,6 +123,8 @@ def diff_text(diff: Any) -> str:
 def _bash_events(args: argparse.Namespace, ctx: CLIContext) -> int:
     with _client(args) as agent:
         events = list(agent.iter_bash_events(command_id=args.command_id, max_items=args.limit))
+
+    from openhands_api_agent.models import BashCommand, BashOutput
 
     def line(event: BashEvent) -> str:
         if isinstance(event, BashCommand):

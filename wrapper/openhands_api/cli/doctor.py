@@ -8,10 +8,12 @@ The key is used, never printed. See :mod:`openhands_api._doctor`.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .._doctor import DoctorReport, check_agent, check_app
 from .main import CLIContext
+
+if TYPE_CHECKING:  # the HTTP client loads only when the command runs
+    from .._doctor import DoctorReport
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -43,8 +45,12 @@ def _emit(report: DoctorReport, ctx: CLIContext) -> int:
 
 
 def _doctor_agent(args: argparse.Namespace, ctx: CLIContext) -> int:
+    from .._doctor import check_agent
+
     return _emit(check_agent(args.url, args.session_key), ctx)
 
 
 def _doctor_app(args: argparse.Namespace, ctx: CLIContext) -> int:
+    from .._doctor import check_app
+
     return _emit(check_app(ctx.base_url, ctx.api_key, api=args.api), ctx)

@@ -29,7 +29,7 @@ from .._exceptions import ConfigurationError, OpenHandsAPIError
 from .._models import present
 from .._secret import MASK, scrub
 
-GROUPS = ("agent", "v1", "v0", "doctor")
+GROUPS = ("agent", "v1", "v1_extra", "sandbox", "v0", "doctor")
 # Field names whose values are credentials. Anchored at the end: `accumulated_token_usage` is a count.
 SECRET_FIELD = re.compile(r"(api_key|session_key|secret|token|password)$", re.I)
 

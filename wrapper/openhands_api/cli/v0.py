@@ -13,12 +13,14 @@ import argparse
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import _constants as C
 from .._exceptions import InvalidArgumentError
-from ..v0 import DEFAULT_LIST_LIMIT, PollProgress, V0Client
 from .main import CLIContext
+
+if TYPE_CHECKING:  # the client (and its generated models) loads only when a command runs
+    from ..v0 import PollProgress, V0Client
 
 # The seed CLI's defaults.
 DEFAULT_TIMEOUT_S = 1200
@@ -52,7 +54,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     get.set_defaults(handler=_get)
 
     lst = commands.add_parser("list", parents=[common], help="list conversations, newest first")
-    lst.add_argument("--limit", type=int, default=DEFAULT_LIST_LIMIT, help=f"at most this many (default {DEFAULT_LIST_LIMIT})")
+    lst.add_argument("--limit", type=int, default=C.V0_LIST_LIMIT, help=f"at most this many (default {C.V0_LIST_LIMIT})")
     lst.add_argument("--repo", help="only conversations on this owner/repo")
     lst.set_defaults(handler=_list)
 
@@ -76,6 +78,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _client(ctx: CLIContext) -> V0Client:
+    from ..v0 import V0Client
+
     return V0Client(api_key=ctx.api_key, base_url=ctx.base_url)
 
 

@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .. import _constants as C
+from .._exceptions import ConfigurationError
 from .._models import present
-from ..v1 import SOURCES, OpenHandsV1, StartedConversation
 from . import v1_ops
 from .main import CLIContext, event_line
+
+if TYPE_CHECKING:  # the client (and its generated models) loads only when a command runs
+    from ..v1 import OpenHandsV1, StartedConversation
+
+# The count sources (``openhands_api.v1.SOURCES``, checked equal by a test), written out so that
+# building the parser does not import the V1 client.
+SOURCES = ("app", "agent", "zip")
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -32,6 +40,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     prompt = start.add_mutually_exclusive_group(required=True)
     prompt.add_argument("--prompt", help="the first message")
     prompt.add_argument("--prompt-file", help="read the first message from this file")
+    prompt.add_argument("--prompts-file", metavar="FILE.jsonl",
+                        help="start one conversation per line (a prompt, or JSON: prompt, repo, branch, title); "
+                             "a summary table at the end, exit 0 only if all finished")
     start.add_argument("--append-file", help="append this file's text to the prompt (after a blank line)")
     start.add_argument("--repo", help="repository to work on, owner/repo")
     start.add_argument("--branch", help="branch of --repo")
@@ -39,12 +50,15 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     start.add_argument("--no-wait", action="store_true", help="print the start task and return at once")
     start.add_argument("--no-wait-finished", action="store_true", help="return once the conversation is READY")
     start.add_argument("--timeout", type=float, default=600.0, help="seconds to wait in total (default 600)")
+    _fan_out_options(start)
 
     conversation = add("conversation", "show one app conversation", _conversation)
     conversation.add_argument("conversation_id")
 
     count = add("count-events", "count a conversation's events (app server, else agent server, else zip)", _count_events)
-    count.add_argument("conversation_id")
+    count.add_argument("conversation_ids", nargs="+", metavar="conversation_id",
+                       help="one id, or several (counted --concurrency at a time; a row each)")
+    _fan_out_options(count)
     count.add_argument("--source", choices=SOURCES, help="use only this source")
     count.add_argument("--resume", action="store_true", help="resume a paused sandbox to ask its agent server")
 
@@ -53,7 +67,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     events.add_argument("--limit", type=int, default=None, help="at most this many (default all)")
     events.add_argument("--kind", help="only this event class, e.g. ActionEvent")
 
-    add("sandboxes", "list sandboxes", _sandboxes)
+    sandboxes = add("sandboxes", "list sandboxes", _sandboxes)
+    sandboxes.add_argument("--limit", type=int, default=None, help="at most this many (default all)")
 
     pause = add("pause-sandbox", "pause a sandbox", _pause_sandbox)
     pause.add_argument("sandbox_id")
@@ -75,7 +90,27 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     v1_ops.register(subparsers, common, client=lambda ctx: _client(ctx))  # looked up per call (tests replace _client)
 
 
+def _fan_out_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--concurrency", type=_positive(int), default=C.DEFAULT_FANOUT_CONCURRENCY,
+                        help=f"with several: how many at a time (default {C.DEFAULT_FANOUT_CONCURRENCY})")
+    parser.add_argument("--rate", type=_positive(float), default=C.DEFAULT_RATE_PER_S,
+                        help=f"with several: requests per second to the app server, shared (default {C.DEFAULT_RATE_PER_S:g})")
+
+
+def _positive(kind: type[int] | type[float]) -> Any:
+    def parse(text: str) -> int | float:
+        value = kind(text)
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its error message
+    return parse
+
+
 def _client(ctx: CLIContext) -> OpenHandsV1:
+    from ..v1 import OpenHandsV1
+
     return OpenHandsV1(ctx.base_url, api_key=ctx.api_key)
 
 
@@ -92,6 +127,13 @@ def _search_conversations(args: argparse.Namespace, ctx: CLIContext) -> int:
 
 
 def _start_conversation(args: argparse.Namespace, ctx: CLIContext) -> int:
+    if args.prompts_file:
+        if args.no_wait or args.append_file or args.repo or args.branch or args.title:
+            raise ConfigurationError("--prompts-file takes repo, branch and title per line; "
+                                     "--no-wait, --append-file, --repo, --branch and --title do not apply")
+        from .batch import start_batch  # asyncio and the fan-out only for batches
+
+        return start_batch(args, ctx)
     started_at = time.monotonic()
 
     def progress(message: str) -> None:
@@ -135,8 +177,12 @@ def _conversation(args: argparse.Namespace, ctx: CLIContext) -> int:
 
 
 def _count_events(args: argparse.Namespace, ctx: CLIContext) -> int:
+    if len(args.conversation_ids) > 1:
+        from .batch import count_batch  # asyncio and the fan-out only for batches
+
+        return count_batch(args, ctx)
     with _client(ctx) as oh:
-        result = oh.count_events(args.conversation_id, source=args.source, resume_paused=args.resume)
+        result = oh.count_events(args.conversation_ids[0], source=args.source, resume_paused=args.resume)
     data = {
         "conversation_id": result.conversation_id, "count": result.count, "source": result.source,
         "failures": result.failures,
@@ -168,7 +214,7 @@ def _events(args: argparse.Namespace, ctx: CLIContext) -> int:
 
 def _sandboxes(args: argparse.Namespace, ctx: CLIContext) -> int:
     with _client(ctx) as oh:
-        items = list(oh.iter_sandboxes())
+        items = list(oh.iter_sandboxes(max_items=args.limit))
 
     def line(s: Any) -> str:
         urls = ", ".join(f"{u.name}={u.url}" for u in (present(s.exposed_urls) or []))

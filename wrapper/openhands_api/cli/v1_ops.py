@@ -11,13 +11,15 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._exceptions import ConfigurationError
 from .._secret import Secret
-from ..v1 import OpenHandsV1
 from .agent_steer import changes_text, diff_text
 from .main import CLIContext
+
+if TYPE_CHECKING:  # the client (and its generated models) loads only when a command runs
+    from ..v1 import OpenHandsV1
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser, client: Callable[[CLIContext], OpenHandsV1]) -> None:

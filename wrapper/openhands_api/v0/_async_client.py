@@ -59,6 +59,7 @@ from openhands_api_v0.models import Trajectory as TrajectoryModel
 from .. import _constants as C
 from .. import _seam
 from .._async_base import AsyncBaseClient
+from .._async_limiter import AsyncRateLimiter
 from .._auth import AuthScheme, discover_app_credentials
 from .._exceptions import (
     ConversationNotRunningError,
@@ -109,6 +110,7 @@ class AsyncV0Client(AsyncBaseClient):
         auth_scheme: AuthScheme | None = None,
         timeout: httpx.Timeout | float | None = None,
         max_retries: int = C.DEFAULT_MAX_RETRIES,
+        limiter: AsyncRateLimiter | None = None,
         http_transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -116,7 +118,7 @@ class AsyncV0Client(AsyncBaseClient):
     ) -> None:
         self._credentials = discover_app_credentials(api_key, base_url, auth_scheme)
         super().__init__(self._credentials.base_url, auth=self._credentials.auth(), timeout=timeout,
-                         max_retries=max_retries, http_transport=http_transport, sleep=sleep, clock=clock,
+                         max_retries=max_retries, limiter=limiter, http_transport=http_transport, sleep=sleep, clock=clock,
                          deadline_s=deadline_s)
 
     @property

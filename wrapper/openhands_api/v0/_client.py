@@ -69,6 +69,7 @@ from .._exceptions import (
     ServerError,
     UnexpectedContentError,
 )
+from .._limiter import RateLimiter
 from .._pagination import Pager, check_limit, next_cursor
 from .._polling import poll_until
 from .._secret import Secret
@@ -110,6 +111,7 @@ class V0Client(BaseClient):
         auth_scheme: AuthScheme | None = None,
         timeout: httpx.Timeout | float | None = None,
         max_retries: int = C.DEFAULT_MAX_RETRIES,
+        limiter: RateLimiter | None = None,
         http_transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -117,7 +119,7 @@ class V0Client(BaseClient):
     ) -> None:
         self._credentials = discover_app_credentials(api_key, base_url, auth_scheme)
         super().__init__(self._credentials.base_url, auth=self._credentials.auth(), timeout=timeout,
-                         max_retries=max_retries, http_transport=http_transport, sleep=sleep, clock=clock,
+                         max_retries=max_retries, limiter=limiter, http_transport=http_transport, sleep=sleep, clock=clock,
                          deadline_s=deadline_s)
 
     @property

@@ -8,7 +8,8 @@ derived by ``scripts/unasync.py``. ``_async_resolver`` (id → agent server URL 
 ``_async_counting`` (app → agent → zip) work on a small protocol of the calls they need, not on
 the client. ``_shapes`` builds request bodies and holds the rules that need no I/O (the sandbox
 rule, stream-start decoding); ``_count_result`` is what counting returns. The seed-compatible
-facade ``OpenHandsV1API`` is in :mod:`openhands_api.compat.v1`.
+facade ``OpenHandsV1API`` is in :mod:`openhands_api.compat.v1`. ``_fanout`` starts and counts many
+conversations at once (async, with thin sync wrappers).
 """
 
 from .. import _constants as _C
@@ -26,6 +27,13 @@ from ._count_result import CountSource as CountSource
 from ._count_result import EventCount as EventCount
 from ._count_result import SourceAttempt as SourceAttempt
 from ._count_result import count_zip_events as count_zip_events
+from ._fanout import BatchPrompt as BatchPrompt
+from ._fanout import BatchStart as BatchStart
+from ._fanout import count_many as count_many
+from ._fanout import count_many_sync as count_many_sync
+from ._fanout import read_prompts_file as read_prompts_file
+from ._fanout import start_many as start_many
+from ._fanout import start_many_sync as start_many_sync
 from ._resolver import ResolvedAgentServer as ResolvedAgentServer
 from ._shapes import Event as Event
 from ._shapes import StartedConversation as StartedConversation
@@ -48,6 +56,8 @@ __all__ = [
     "START_TASK_ACTIVE_STATUSES",
     "AsyncOpenHandsV1",
     "AsyncResolvedAgentServer",
+    "BatchPrompt",
+    "BatchStart",
     "CountSource",
     "Event",
     "EventCount",
@@ -61,5 +71,10 @@ __all__ = [
     "StartedConversation",
     "agent_base_from_conversation_url",
     "check_conversation_id",
+    "count_many",
+    "count_many_sync",
     "count_zip_events",
+    "read_prompts_file",
+    "start_many",
+    "start_many_sync",
 ]

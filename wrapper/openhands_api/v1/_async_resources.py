@@ -59,6 +59,7 @@ from openhands_api_v1.models import (
 
 from .. import _constants as C
 from .._async_base import AsyncBaseClient
+from .._async_limiter import AsyncRateLimiter
 from .._auth import AppCredentials, AuthScheme, discover_app_credentials
 from .._exceptions import OpenHandsAPIError
 from .._models import present
@@ -90,6 +91,7 @@ class AsyncV1Resources(AsyncBaseClient):
         credentials: AppCredentials | None = None,
         timeout: httpx.Timeout | float | None = None,
         max_retries: int = C.DEFAULT_MAX_RETRIES,
+        limiter: AsyncRateLimiter | None = None,
         http_transport: httpx.AsyncBaseTransport | None = None,
         agent_http_transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
@@ -98,7 +100,7 @@ class AsyncV1Resources(AsyncBaseClient):
     ) -> None:
         self.credentials = credentials or discover_app_credentials(api_key, base_url, auth_scheme)
         super().__init__(self.credentials.base_url, auth=self.credentials.auth(), timeout=timeout,
-                         max_retries=max_retries, http_transport=http_transport, sleep=sleep, clock=clock,
+                         max_retries=max_retries, limiter=limiter, http_transport=http_transport, sleep=sleep, clock=clock,
                          deadline_s=deadline_s)
         # What the agent-server clients built for resolved servers get: the same timeouts, retries, deadline.
         self._agent_client_kwargs: dict[str, Any] = {

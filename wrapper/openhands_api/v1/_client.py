@@ -26,7 +26,9 @@ saying so.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import httpx
 from openhands_api_v1.api.app_conversations import start_app_conversation
@@ -36,6 +38,7 @@ from .. import _constants as C
 from .._exceptions import OpenHandsAPIError, StartTaskFailedError, UnexpectedContentError
 from .._models import present
 from .._polling import poll_until
+from .._settle import DEFAULT_SETTLE_S, PollSettle
 from ..agent import AgentServerClient
 from ._count_result import CountSource, EventCount
 from ._counting import compare_event_counts, count_events
@@ -50,6 +53,9 @@ from ._shapes import (
     ready_conversation_id,
     start_request,
 )
+
+if TYPE_CHECKING:
+    from ._following import V1Follower
 
 _STREAM_START_PATH = "/api/v1/app-conversations/stream-start"
 
@@ -154,26 +160,35 @@ class OpenHandsV1(V1Operations, V1Resources):
         stop_on: frozenset[str] = C.FINISHED_STATUSES | C.NEEDS_USER_STATUSES,
         initial_interval_s: float = C.V1_START_POLL_INITIAL_S,
         max_interval_s: float = C.V1_START_POLL_MAX_S,
+        settle_s: float = DEFAULT_SETTLE_S,
     ) -> AppConversation:
-        """Poll the conversation until its execution status is in ``stop_on`` (finished/error/stuck,
-        paused/waiting_for_confirmation by default); return it.
+        """Poll the conversation until it has *settled* in an execution status of ``stop_on``
+        (finished/error/stuck, paused/waiting_for_confirmation by default); return it.
 
+        Settled is the rule of :mod:`openhands_api._settle` (the one ``follow()`` uses): the status
+        held for ``settle_s`` seconds of polling with ``updated_at`` unchanged; a status that flips
+        back to running (a stop hook) keeps the wait going. ``settle_s=0``: the first such status.
         The execution status is only known while the sandbox runs: a sandbox that is PAUSED,
         MISSING or in ERROR raises :class:`~openhands_api.ResolverError` at once instead of waiting
         in vain.
         """
+        settle: PollSettle[AppConversation] = PollSettle(
+            lambda c: _text(present(c.execution_status)), lambda c: c.raw.get("updated_at"),
+            settle_s=settle_s, final_statuses=stop_on)
+
         def done(conv: AppConversation) -> bool:
             sandbox_status = present(conv.sandbox_status)
             if sandbox_status:
                 check_sandbox_usable(str(sandbox_status), f"conversation {conversation_id}: its sandbox",
                                      paused_ok=False)
-            return str(present(conv.execution_status)) in stop_on
+            return settle.done(conv)
 
         return poll_until(
             lambda: self.get_conversation(conversation_id), done, timeout_s=timeout_s,
             describe=lambda c: f"execution_status={present(c.execution_status)}, sandbox_status={present(c.sandbox_status)}",
             on_progress=on_progress, initial_interval_s=initial_interval_s, max_interval_s=max_interval_s,
             factor=C.V1_START_POLL_FACTOR, what=f"conversation {conversation_id}", sleep=self._sleep, clock=self._clock,
+            pace=settle.pace,
         )
 
     def start_conversation_and_wait(
@@ -189,10 +204,12 @@ class OpenHandsV1(V1Operations, V1Resources):
         wait_finished: bool = True,
         timeout_s: float = C.V1_START_TIMEOUT_S,
         on_progress: Callable[[str], None] | None = None,
+        settle_s: float = DEFAULT_SETTLE_S,
     ) -> StartedConversation:
         """Start, wait for READY, then (``wait_finished``) for a terminal execution status.
 
         ``on_progress`` receives one human line per status change ("start task: WAITING_FOR_SANDBOX").
+        ``settle_s``: the settle window of :meth:`wait_until_finished`.
         """
         last: dict[str, str] = {}
 
@@ -213,7 +230,7 @@ class OpenHandsV1(V1Operations, V1Resources):
         report("conversation", f"{conversation_id} ready")
         if wait_finished:
             conversation = self.wait_until_finished(
-                conversation_id, timeout_s=max(1.0, deadline - self._clock()),
+                conversation_id, timeout_s=max(1.0, deadline - self._clock()), settle_s=settle_s,
                 on_progress=lambda c: report("execution", str(present(c.execution_status))),
             )
         else:
@@ -235,6 +252,31 @@ class OpenHandsV1(V1Operations, V1Resources):
         return resolve_agent_server(self, any_id, client_kwargs=self._agent_client_kwargs, resume=resume,
                                           timeout_s=timeout_s, on_progress=on_progress)
 
+    def follow(
+        self,
+        any_id: str,
+        *,
+        resume: bool = False,
+        since: str | datetime | None = None,
+        deadline_s: float = C.DEFAULT_WAIT_TIMEOUT_S,
+        settle_s: float = DEFAULT_SETTLE_S,
+        final_statuses: Iterable[str] = C.FINISHED_STATUSES | C.NEEDS_USER_STATUSES,
+        on_progress: Callable[[str], None] | None = None,
+    ) -> V1Follower:
+        """Follow the conversation that ``any_id`` names (conversation, start task or sandbox) live.
+
+        ``with oh.follow(any_id) as events: for event in events: ...``. The id is
+        resolved to its agent server when iteration starts (a start task is waited for until READY);
+        when that server stops answering or refuses the key (its sandbox paused), it is resolved
+        again, resuming the sandbox if ``resume=True``, and following goes on from the last event,
+        nothing lost or repeated. Ends when the conversation settles (:mod:`openhands_api._settle`),
+        at ``deadline_s`` (WaitTimeoutError) or when you stop. ``on_progress`` gets one line per step.
+        """
+        from ._following import V1Follower  # lazily: the WebSocket library loads only for follow()
+
+        return V1Follower(self, any_id, resume=resume, since=since, deadline_s=deadline_s, settle_s=settle_s,
+                               final_statuses=final_statuses, on_progress=on_progress)
+
     def agent_client(self, any_id: str, *, resume: bool = True) -> AgentServerClient:
         """A ready agent-server client for the id's agent server (close it when done)."""
         return (self.resolve_agent_server(any_id, resume=resume)).client()
@@ -254,3 +296,7 @@ class OpenHandsV1(V1Operations, V1Resources):
     def compare_event_counts(self, conversation_id: str) -> dict[CountSource, EventCount | OpenHandsAPIError]:
         """Every source's count (or its error), for showing the relation between them."""
         return compare_event_counts(self, conversation_id)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)

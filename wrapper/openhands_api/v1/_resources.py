@@ -62,6 +62,7 @@ from .. import _constants as C
 from .._auth import AppCredentials, AuthScheme, discover_app_credentials
 from .._base import BaseClient
 from .._exceptions import OpenHandsAPIError
+from .._limiter import RateLimiter
 from .._models import present
 from .._pagination import Pager, check_limit
 from .._polling import poll_until
@@ -91,6 +92,7 @@ class V1Resources(BaseClient):
         credentials: AppCredentials | None = None,
         timeout: httpx.Timeout | float | None = None,
         max_retries: int = C.DEFAULT_MAX_RETRIES,
+        limiter: RateLimiter | None = None,
         http_transport: httpx.BaseTransport | None = None,
         agent_http_transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] | None = None,
@@ -99,7 +101,7 @@ class V1Resources(BaseClient):
     ) -> None:
         self.credentials = credentials or discover_app_credentials(api_key, base_url, auth_scheme)
         super().__init__(self.credentials.base_url, auth=self.credentials.auth(), timeout=timeout,
-                         max_retries=max_retries, http_transport=http_transport, sleep=sleep, clock=clock,
+                         max_retries=max_retries, limiter=limiter, http_transport=http_transport, sleep=sleep, clock=clock,
                          deadline_s=deadline_s)
         # What the agent-server clients built for resolved servers get: the same timeouts, retries, deadline.
         self._agent_client_kwargs: dict[str, Any] = {

@@ -9,7 +9,7 @@ import { KeyAuth, sessionKeyFrom } from "./auth.js";
 import { ApiClient } from "./client.js";
 import { InvalidArgumentError } from "./errors.js";
 import type { AgentEvent } from "./events.js";
-import { DEFAULT_PAGE_SIZE, checkLimit, iterItems } from "./pagination.js";
+import { DEFAULT_PAGE_SIZE, checkLimit, iterItems, neededPageSize } from "./pagination.js";
 import { pollUntil, type PollOptions } from "./polling.js";
 import type { Secret } from "./secret.js";
 import { DEFAULTS, Transport, segment, unwrap, type TransportOptions } from "./transport.js";
@@ -144,7 +144,7 @@ export class AgentServerClient extends ApiClient {
   /** Every conversation, one request per page of `pageSize` when iteration reaches it. */
   iterConversations(query: Omit<ConversationSearch, "limit"> = {}, pageSize = DEFAULT_PAGE_SIZE, maxItems?: number): AsyncGenerator<ConversationInfo> {
     checkLimit(pageSize, "pageSize");
-    return iterItems((pageId) => this.searchConversations({ ...query, limit: pageSize, ...(pageId ? { page_id: pageId } : {}) }), maxItems);
+    return iterItems((pageId) => this.searchConversations({ ...query, limit: neededPageSize(pageSize, maxItems), ...(pageId ? { page_id: pageId } : {}) }), maxItems);
   }
 
   async countConversations(status?: Query<"/api/conversations/count", "get">["status"]): Promise<number> {
@@ -201,7 +201,7 @@ export class AgentServerClient extends ApiClient {
   /** Every event, following next_page_id lazily (one request per page, when reached). */
   iterEvents(conversationId: string, query: Omit<EventSearch, "limit"> = {}, pageSize = DEFAULT_PAGE_SIZE, maxItems?: number): AsyncGenerator<AgentEvent> {
     checkLimit(pageSize, "pageSize");
-    return iterItems((pageId) => this.searchEvents(conversationId, { ...query, limit: pageSize, ...(pageId ? { page_id: pageId } : {}) }), maxItems);
+    return iterItems((pageId) => this.searchEvents(conversationId, { ...query, limit: neededPageSize(pageSize, maxItems), ...(pageId ? { page_id: pageId } : {}) }), maxItems);
   }
 
   /** The server's own count (NotFoundError for an unknown conversation). */

@@ -12,6 +12,11 @@ export function checkLimit(limit: number | undefined, name = "limit", hint?: str
   }
 }
 
+/** The page size to ask for: no bigger than maxItems (as the Python Pager.over), at least 1. */
+export function neededPageSize(pageSize: number, maxItems?: number): number {
+  return maxItems === undefined ? pageSize : Math.max(1, Math.min(pageSize, maxItems));
+}
+
 export interface Page<T> {
   items: T[];
   next_page_id?: string | null | undefined;

@@ -34,6 +34,12 @@ def _parse_response(
         def _parse_response_200(data: object) -> ConversationInfo | None:
             if data is None:
                 return data
+            if isinstance(data, dict):
+                kind = data.get("kind")
+                if kind == "ConversationInfo":
+                    response_200_type_0 = ConversationInfo.from_dict(data)
+
+                    return response_200_type_0
             try:
                 if not isinstance(data, dict):
                     raise TypeError()

@@ -44,6 +44,12 @@ def _parse_response(
             def _parse_response_200_item(data: object) -> AppConversation | None:
                 if data is None:
                     return data
+                if isinstance(data, dict):
+                    kind = data.get("kind")
+                    if kind == "AppConversation":
+                        response_200_item_type_0 = AppConversation.from_dict(data)
+
+                        return response_200_item_type_0
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()

@@ -46,6 +46,14 @@ def _parse_response(
             ) -> AppConversationStartTask | None:
                 if data is None:
                     return data
+                if isinstance(data, dict):
+                    kind = data.get("kind")
+                    if kind == "AppConversationStartTask":
+                        response_200_item_type_0 = AppConversationStartTask.from_dict(
+                            data
+                        )
+
+                        return response_200_item_type_0
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
