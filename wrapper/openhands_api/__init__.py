@@ -10,15 +10,19 @@ Where things live, in reading order:
 
 * ``_constants`` every default; ``_exceptions`` the one error hierarchy; ``_secret`` masked keys;
   ``_auth`` where keys come from and how they are sent; ``_ids`` ids in URLs;
-* ``_retry`` when to repeat a request; ``_seam`` the one seam to generated code;
-  ``_async_transport`` / ``_transport`` the HTTP client (async source, derived sync twin);
-  ``_async_base`` / ``_base`` what every client shares; ``_files`` atomic local files;
+* ``_retry`` when to repeat a request; ``_deadline`` and ``_async_network`` / ``_network`` the
+  overall deadline of a call, enforced at every socket read; ``_seam`` the one seam to generated
+  code; ``_async_transport`` / ``_transport`` the HTTP client (async source, derived sync twin);
+  ``_async_base`` / ``_base`` what every client shares; ``_files`` local files written whole, zips
+  read without trusting them; ``_models`` reading generated models (``present``); ``_record`` the
+  seed facades' dict-style results;
 * ``_pagination`` lazy paging; ``_polling`` waiting with backoff; ``_settle`` when a conversation
   is done; ``_async_follow`` / ``_follow`` following live (``_ws`` the socket, ``_follow_core``);
 * ``_async_limiter`` / ``_limiter`` one request-rate limiter per server (429 / Retry-After hold every
   task); ``_fanout`` many operations at once, bounded, an outcome per item;
-* ``agent`` the agent server; ``v1`` the V1 app server (resolver, counting, following by any id); ``v0`` the legacy V0
-  app server; ``compat`` the seed scripts' facades; ``cli`` the ``openhands-api`` command;
+* ``agent`` the agent server; ``v1`` the V1 app server (resolver, counting, following by any id);
+  ``v0`` the legacy V0 app server; ``compat`` the seed scripts' facades; ``cli`` the
+  ``openhands-api`` command;
 * ``_drift`` the spec-versus-server comparison (``make check-drift``, and ``_doctor`` behind
   ``openhands-api doctor``, against the generated packages' ``_spec_summary.json``).
 """
