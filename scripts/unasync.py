@@ -44,7 +44,6 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"\b__aiter__\b", "__iter__"),
     (r"\bafollow\b", "follow"),
     (r"\bhandle_async_request\b", "handle_request"),
-    (r"\bapoll_until\b", "poll_until"),
     (r"\b_async_(\w+)\b", r"_\1"),
     (r"\bAsync([A-Z]\w*)", r"\1"),
 ]

@@ -16,7 +16,7 @@ Where things live, in reading order:
   ``_async_base`` / ``_base`` what every client shares; ``_files`` local files written whole, zips
   read without trusting them; ``_models`` reading generated models (``present``); ``_record`` the
   seed facades' dict-style results;
-* ``_pagination`` lazy paging; ``_polling`` waiting with backoff; ``_settle`` when a conversation
+* ``_async_pagination`` / ``_pagination`` lazy paging (``_paging`` what every walk checks); ``_polling`` waiting with backoff; ``_settle`` when a conversation
   is done; ``_async_follow`` / ``_follow`` following live (``_ws`` the socket, ``_follow_core``);
 * ``_async_limiter`` / ``_limiter`` one request-rate limiter per server (429 / Retry-After hold every
   task); ``_fanout`` many operations at once, bounded, an outcome per item;
@@ -78,7 +78,7 @@ _EXPORTS: dict[str, str] = {
     "fan_out": "._fanout",
     # reading results
     "Pager": "._pagination",
-    "AsyncPager": "._pagination",
+    "AsyncPager": "._async_pagination",
     "present": "._models",
     # errors
     "OpenHandsAPIError": "._exceptions",
@@ -106,6 +106,7 @@ _EXPORTS: dict[str, str] = {
 if TYPE_CHECKING:
     from ._async_follow import AsyncFollower as AsyncFollower
     from ._async_limiter import AsyncRateLimiter as AsyncRateLimiter
+    from ._async_pagination import AsyncPager as AsyncPager
     from ._auth import AppCredentials as AppCredentials
     from ._auth import BearerAuth as BearerAuth
     from ._auth import SessionKeyAuth as SessionKeyAuth
@@ -135,7 +136,6 @@ if TYPE_CHECKING:
     from ._follow import Follower as Follower
     from ._limiter import RateLimiter as RateLimiter
     from ._models import present as present
-    from ._pagination import AsyncPager as AsyncPager
     from ._pagination import Pager as Pager
     from ._secret import Secret as Secret
     from ._settle import SettleRule as SettleRule

@@ -1,6 +1,6 @@
 """What every client shares: construction, lifecycle, repr, clock and sleep.
 
-``AsyncBaseClient`` is the source; the sync ``BaseClient`` (``_base.py``) is derived from it by
+The async version of this file is the source of both twins; the sync one is derived from it by
 ``scripts/unasync.py``. A server's client subclasses it, builds its auth, and adds its methods; the
 transport, the context-manager protocol, a repr that never shows a key, and the injectable
 ``sleep``/``clock`` (tests pass fakes, so waits take no real time) live here once.

@@ -51,7 +51,7 @@ from ._follow_core import (
     parse_frame,
     to_event,
 )
-from ._pagination import _remember, next_cursor
+from ._paging import next_cursor, remember
 from ._retry import backoff_delay
 from ._settle import DEFAULT_SETTLE_S, FINAL_STATUSES, NEEDS_USER_STATUSES, SettleRule, status_in_event
 from ._ws import AsyncSocket, SocketClosed, SocketRejected, SocketUnavailable
@@ -256,7 +256,7 @@ class AsyncFollower(AsyncEventStream):
             next_page = next_cursor(page.next_page_id)
             if next_page is None:
                 return
-            page_id = _remember(next_page, cursors)  # a repeated cursor raises instead of looping
+            page_id = remember(next_page, cursors)  # a repeated cursor raises instead of looping
 
     # --- frames and events ------------------------------------------------------------------------
 

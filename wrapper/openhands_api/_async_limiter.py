@@ -9,7 +9,7 @@ It hooks into the transport at one point, below retries: :class:`AsyncLimitedTra
 HTTP transport, waits for a slot before each attempt and shows the limiter each answer. The
 transport's own retry rules (:mod:`._retry`) are unchanged; the limiter only adds the shared wait.
 
-``AsyncRateLimiter`` is the source; ``RateLimiter`` (``_limiter.py``) is derived by
+The async version of this file is the source of both twins; the sync one is derived by
 ``scripts/unasync.py``. Both reserve slots under a ``threading.Lock`` held only while the numbers
 change (never across a wait), so one limiter is safe across threads (sync) or tasks (async).
 """

@@ -1,6 +1,6 @@
 """The one transport every client uses: one ``httpx`` client, retries, typed errors, the seam.
 
-``AsyncTransport`` is the source; ``Transport`` (``_transport.py``) is derived from it by
+The async version of this file is the source of both twins; the sync one is derived from it by
 ``scripts/unasync.py``, so the two cannot drift. A transport owns one keep-alive ``httpx`` client
 (default timeouts, auth, no redirects) and is the only place that
 

@@ -8,7 +8,7 @@
         done = await agent.wait_until_finished(conv.id, on_progress=lambda c: print(c.execution_status))
         print(await agent.count_events(conv.id), (await agent.bash("echo hi")).stdout)
 
-This async client is the source; the sync ``AgentServerClient`` is derived from it by
+The async version of this file is the source of both clients; the sync one is derived from it by
 ``scripts/unasync.py`` (same methods, arguments, results and errors, without ``await``). Every method
 returns the generated, typed models of ``openhands_api_agent``; each keeps its JSON in ``.raw``.
 Errors are the classes of :mod:`openhands_api._exceptions`.
@@ -53,9 +53,10 @@ from openhands_api_agent.types import File
 from .. import _constants as C
 from .._async_base import AsyncBaseClient
 from .._async_limiter import AsyncRateLimiter
+from .._async_pagination import AsyncPager
+from .._async_polling import poll_until
 from .._auth import SessionKeyAuth, session_key_from
-from .._pagination import AsyncPager, check_limit
-from .._polling import apoll_until
+from .._paging import check_limit
 from .._secret import MASK, Secret
 from .._settle import DEFAULT_SETTLE_S, PollSettle
 from ._async_operations import AsyncAgentOperations
@@ -224,7 +225,7 @@ class AsyncAgentServerClient(AsyncAgentOperations, AsyncBaseClient):
         settle: PollSettle[ConversationInfo] = PollSettle(
             lambda conv: str(conv.execution_status), lambda conv: conv.raw.get("updated_at"),
             settle_s=settle_s, final_statuses=stop_on)
-        return await apoll_until(
+        return await poll_until(
             lambda: self.get_conversation(conversation_id),
             settle.done,
             timeout_s=timeout_s,

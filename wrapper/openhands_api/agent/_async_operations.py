@@ -36,10 +36,11 @@ from openhands_api_agent.models.search_bash_events_sort_order import SearchBashE
 from openhands_api_agent.types import UNSET
 
 from .. import _constants as C
+from .._async_pagination import AsyncPager
 from .._async_transport import AsyncTransport
 from .._exceptions import NotFoundError
 from .._ids import path_segment
-from .._pagination import AsyncPager, check_limit
+from .._paging import check_limit
 from .._seam import building_request
 from ._requests import require_absolute
 from ._types import BashEvent

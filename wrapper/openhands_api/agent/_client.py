@@ -9,7 +9,7 @@
         done = agent.wait_until_finished(conv.id, on_progress=lambda c: print(c.execution_status))
         print(agent.count_events(conv.id), (agent.bash("echo hi")).stdout)
 
-This async client is the source; the sync ``AgentServerClient`` is derived from it by
+The async version of this file is the source of both clients; the sync one is derived from it by
 ``scripts/unasync.py`` (same methods, arguments, results and errors, without ``await``). Every method
 returns the generated, typed models of ``openhands_api_agent``; each keeps its JSON in ``.raw``.
 Errors are the classes of :mod:`openhands_api._exceptions`.
@@ -55,7 +55,8 @@ from .. import _constants as C
 from .._auth import SessionKeyAuth, session_key_from
 from .._base import BaseClient
 from .._limiter import RateLimiter
-from .._pagination import Pager, check_limit
+from .._pagination import Pager
+from .._paging import check_limit
 from .._polling import poll_until
 from .._secret import MASK, Secret
 from .._settle import DEFAULT_SETTLE_S, PollSettle

@@ -39,7 +39,8 @@ from openhands_api_agent.types import UNSET
 from .. import _constants as C
 from .._exceptions import NotFoundError
 from .._ids import path_segment
-from .._pagination import Pager, check_limit
+from .._pagination import Pager
+from .._paging import check_limit
 from .._seam import building_request
 from .._transport import Transport
 from ._requests import require_absolute

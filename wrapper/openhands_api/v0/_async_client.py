@@ -60,6 +60,8 @@ from .. import _constants as C
 from .. import _seam
 from .._async_base import AsyncBaseClient
 from .._async_limiter import AsyncRateLimiter
+from .._async_pagination import AsyncPager
+from .._async_polling import poll_until
 from .._auth import AuthScheme, discover_app_credentials
 from .._exceptions import (
     ConversationNotRunningError,
@@ -69,8 +71,7 @@ from .._exceptions import (
     ServerError,
     UnexpectedContentError,
 )
-from .._pagination import AsyncPager, check_limit, next_cursor
-from .._polling import apoll_until
+from .._paging import check_limit, next_cursor
 from .._secret import Secret
 from ._results import (
     LIMIT_HINT,
@@ -392,7 +393,7 @@ class AsyncV0Client(AsyncBaseClient):
                 elapsed_s=self._clock() - started, conversation=conversation,
             )
 
-        final = await apoll_until(
+        final = await poll_until(
             fetch, lambda progress: progress.terminal is not None, timeout_s=timeout_s,
             describe=lambda progress: progress.describe(), on_progress=on_progress,
             initial_interval_s=min(C.V0_FIRST_POLL_INTERVAL_S, poll_interval_s), max_interval_s=poll_interval_s,

@@ -70,7 +70,8 @@ from .._exceptions import (
     UnexpectedContentError,
 )
 from .._limiter import RateLimiter
-from .._pagination import Pager, check_limit, next_cursor
+from .._pagination import Pager
+from .._paging import check_limit, next_cursor
 from .._polling import poll_until
 from .._secret import Secret
 from ._results import (

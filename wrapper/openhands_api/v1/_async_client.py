@@ -34,9 +34,9 @@ from openhands_api_v1.api.app_conversations import start_app_conversation
 from openhands_api_v1.models import AppConversation, AppConversationStartTask
 
 from .. import _constants as C
+from .._async_polling import poll_until
 from .._exceptions import OpenHandsAPIError, StartTaskFailedError, UnexpectedContentError
 from .._models import present
-from .._polling import apoll_until
 from .._settle import DEFAULT_SETTLE_S, PollSettle
 from ..agent import AsyncAgentServerClient
 from ._async_counting import compare_event_counts, count_events
@@ -138,7 +138,7 @@ class AsyncOpenHandsV1(AsyncV1Operations, AsyncV1Resources):
         ``on_progress`` sees every poll.
         """
         check_conversation_id(task_id, what="start task id")
-        task = await apoll_until(
+        task = await poll_until(
             lambda: self.get_start_task(task_id),
             lambda t: str(t.status) in C.V1_START_TASK_DONE_STATUSES,
             timeout_s=timeout_s, describe=lambda t: f"status={t.status}", on_progress=on_progress,
@@ -182,7 +182,7 @@ class AsyncOpenHandsV1(AsyncV1Operations, AsyncV1Resources):
                                      paused_ok=False)
             return settle.done(conv)
 
-        return await apoll_until(
+        return await poll_until(
             lambda: self.get_conversation(conversation_id), done, timeout_s=timeout_s,
             describe=lambda c: f"execution_status={present(c.execution_status)}, sandbox_status={present(c.sandbox_status)}",
             on_progress=on_progress, initial_interval_s=initial_interval_s, max_interval_s=max_interval_s,

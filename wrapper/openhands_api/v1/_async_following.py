@@ -29,10 +29,10 @@ from openhands_api_v1.models import AppConversation, AppConversationStartTask
 
 from .. import _constants as C
 from .._async_follow import AsyncEventStream, AsyncFollowClient, AsyncFollower
+from .._async_pagination import AsyncPager
 from .._exceptions import ResolverError
 from .._ids import is_uuid
 from .._models import present
-from .._pagination import AsyncPager
 from .._settle import DEFAULT_SETTLE_S
 from ..agent import AsyncAgentServerClient
 from ..agent._types import Event

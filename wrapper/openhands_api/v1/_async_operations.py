@@ -44,9 +44,10 @@ from openhands_api_v1.models import (
 from openhands_api_v1.types import UNSET
 
 from .. import _constants as C
+from .._async_pagination import AsyncPager
 from .._async_transport import AsyncTransport
 from .._ids import check_uuid, path_segment
-from .._pagination import AsyncPager, check_limit
+from .._paging import check_limit
 from .._seam import building_request
 from .._secret import Secret
 from ._shapes import check_conversation_id

@@ -60,11 +60,12 @@ from openhands_api_v1.models import (
 from .. import _constants as C
 from .._async_base import AsyncBaseClient
 from .._async_limiter import AsyncRateLimiter
+from .._async_pagination import AsyncPager
+from .._async_polling import poll_until
 from .._auth import AppCredentials, AuthScheme, discover_app_credentials
 from .._exceptions import OpenHandsAPIError
 from .._models import present
-from .._pagination import AsyncPager, check_limit
-from .._polling import apoll_until
+from .._paging import check_limit
 from .._secret import Secret
 from ._shapes import Event, check_conversation_id, check_sandbox_usable, llm_diff, not_found, settings_update
 
@@ -331,7 +332,7 @@ class AsyncV1Resources(AsyncBaseClient):
             check_sandbox_usable(status, f"sandbox {sandbox_id}", paused_ok=True)
             return status == "RUNNING"
 
-        return await apoll_until(
+        return await poll_until(
             lambda: self.get_sandbox(sandbox_id), done, timeout_s=timeout_s, describe=lambda s: f"status={s.status}",
             on_progress=on_progress, initial_interval_s=C.V1_SANDBOX_POLL_INITIAL_S,
             max_interval_s=C.V1_SANDBOX_POLL_MAX_S, what=f"sandbox {sandbox_id}", sleep=self._sleep, clock=self._clock,

@@ -46,7 +46,8 @@ from openhands_api_v1.types import UNSET
 
 from .. import _constants as C
 from .._ids import check_uuid, path_segment
-from .._pagination import Pager, check_limit
+from .._pagination import Pager
+from .._paging import check_limit
 from .._seam import building_request
 from .._secret import Secret
 from .._transport import Transport

@@ -64,7 +64,8 @@ from .._base import BaseClient
 from .._exceptions import OpenHandsAPIError
 from .._limiter import RateLimiter
 from .._models import present
-from .._pagination import Pager, check_limit
+from .._pagination import Pager
+from .._paging import check_limit
 from .._polling import poll_until
 from .._secret import Secret
 from ._shapes import Event, check_conversation_id, check_sandbox_usable, llm_diff, not_found, settings_update
