@@ -338,6 +338,22 @@ def test_download_streams_to_disk_and_leaves_nothing_on_error(tmp_path: Path) ->
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.zip"]
 
 
+
+def test_download_over_an_existing_file_replaces_it_only_when_complete(tmp_path: Path) -> None:
+    target = tmp_path / "t.zip"
+    target.write_bytes(b"old")
+    handler, _ = sequence(httpx.Response(200, text="<html></html>", headers={"content-type": "text/html"}))
+    client, _ = make(handler)
+    with pytest.raises(UnexpectedContentError):
+        client.download_trajectory(CONV, target)
+    assert target.read_bytes() == b"old"  # a failed download keeps what was there
+    payload = b"PK\x03\x04" + b"new" * 1000
+    handler, _ = sequence(httpx.Response(200, content=payload, headers={"content-type": "application/zip"}))
+    client, _ = make(handler)
+    assert client.download_trajectory(CONV, target) == len(payload)
+    assert target.read_bytes() == payload
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.zip"]
+
 # --- the seed-compatible facade -----------------------------------------------------------------
 
 
