@@ -182,7 +182,7 @@ def files(url: str, key: str, workspace: Path) -> None:
                     out.write(os.urandom(1 << 20))
             for name, mine, theirs in bench.cases(local, str(workspace / "bench-files" / f"f-{mib}")):
                 mine(), theirs()
-                a, b = interleaved(mine, theirs, 25 if mib == 1 else 3)
+                a, b = interleaved(mine, theirs, 60 if mib == 1 else 3)  # 1 MB: ~6 ms a call, noisy below 60
                 record(f"files: {name} {mib} MB", ms(a), ms(b), a / b, 1.10)
                 if mib == 100:
                     grown = peak(mine) / (1 << 20)
