@@ -2,7 +2,8 @@
 
 ``_async_client.py`` is the source of both clients (``_client.py`` is derived by ``make unasync``);
 ``_requests.py`` builds request bodies with the generated constructors; ``_types.py`` holds what the
-clients return besides generated models.
+clients return besides generated models; ``_generated.py`` is the one lazy table through which they all
+reach generated endpoints and models.
 
 Names load lazily (PEP 562), like the top-level package: the sync client does not import the async
 one (nor asyncio), which keeps a one-request command's start-up small. Type checkers see every name
