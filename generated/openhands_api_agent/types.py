@@ -3,10 +3,9 @@
 
 import re
 from collections.abc import Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import IO, Any, BinaryIO, Generic, Literal, TypeVar
-
-from attrs import define
 
 
 class Unset:
@@ -79,7 +78,8 @@ FileTypes = (
 RequestFiles = list[tuple[str, FileTypes]]
 
 
-@define
+# openhands-api: a dataclass, not attrs: importing an endpoint module must not import attrs.
+@dataclass(slots=True)
 class File:
     """Contains information for file uploads"""
 
@@ -95,7 +95,7 @@ class File:
 T = TypeVar("T")
 
 
-@define
+@dataclass(slots=True)
 class Response(Generic[T]):
     """A response from an endpoint"""
 

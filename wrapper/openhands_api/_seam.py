@@ -21,6 +21,7 @@ import types
 import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import import_module
 from types import ModuleType
 from typing import Any, TypeVar
 
@@ -235,7 +236,7 @@ def declared(endpoint: ModuleType) -> tuple[tuple[Any, ...], bool]:
     """
     found = _DECLARED.get(endpoint.__name__)
     if found is None:
-        annotation = getattr(endpoint._parse_response, "__annotations__", {}).get("return", Any)
+        annotation = _evaluated(endpoint, getattr(endpoint._parse_response, "__annotations__", {}).get("return", Any))
         members = typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, types.UnionType) else (annotation,)
         nullable = type(None) in members[:-1]
         only_errors = _error_only_types(endpoint)
@@ -244,12 +245,37 @@ def declared(endpoint: ModuleType) -> tuple[tuple[Any, ...], bool]:
     return found
 
 
+class _GeneratedNames(dict[str, Any]):
+    """The names a generated endpoint imports only for type checkers (its models, ``File``): looked up
+    in its package's lazy ``models``, then ``types``, when an annotation is evaluated."""
+
+    def __init__(self, endpoint: ModuleType) -> None:
+        super().__init__()
+        self._package = endpoint.__name__.partition(".")[0]
+
+    def __missing__(self, name: str) -> Any:
+        for module in ("models", "types"):
+            found = getattr(import_module(f"{self._package}.{module}"), name, None)
+            if found is not None:
+                return found
+        raise KeyError(name)
+
+
+def _evaluated(endpoint: ModuleType, annotation: Any) -> Any:
+    """An annotation of generated code, which is a string (``from __future__ import annotations``: the
+    endpoint modules import their models when a function runs, not on import), as the type it names."""
+    if not isinstance(annotation, str):
+        return annotation
+    return eval(annotation, vars(endpoint), _GeneratedNames(endpoint))  # the generated module's own annotation
+
+
 def _error_only_types(endpoint: ModuleType) -> set[str]:
     """Names of the types the parser builds only for error statuses (``ErrorBody``, the ``str`` of a
     text/plain 500): an error status is raised before parsing, so a 2xx result of that type is wrong.
 
-    Read from the parser's source: each ``if response.status_code == N:`` branch starts with
-    ``response_N = X.from_dict(...)``, ``cast(X, response.json())`` or ``response.text``.
+    Read from the parser's source: each ``if response.status_code == N:`` branch starts (after the
+    imports of what it builds) with ``response_N = X.from_dict(...)``, ``cast(X, response.json())`` or
+    ``response.text``.
     """
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(endpoint._parse_response)))
@@ -261,7 +287,7 @@ def _error_only_types(endpoint: ModuleType) -> set[str]:
                 and isinstance(node.test.comparators[0], ast.Constant) and "status_code" in ast.unparse(node.test.left)):
             continue
         status = node.test.comparators[0].value
-        first = node.body[0]
+        first = next((s for s in node.body if not isinstance(s, ast.ImportFrom)), None)  # past the branch's model import
         if isinstance(status, int) and isinstance(first, ast.Assign):
             by_status[200 <= status < 300].add(_built_type(first.value))
     return by_status[False] - by_status[True] - {""}

@@ -24,31 +24,6 @@ from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
 import httpx
-from openhands_api_agent.api.bash import execute_bash_command
-from openhands_api_agent.api.conversations import (
-    count_conversations,
-    delete_conversation,
-    get_conversation,
-    get_conversations_batch,
-    pause_conversation,
-    run_conversation,
-    search_conversations,
-    send_message,
-    start_conversation,
-)
-from openhands_api_agent.api.events import count_events, get_event, search_events
-from openhands_api_agent.api.files import download_file, upload_file
-from openhands_api_agent.api.server import get_health, get_ready, get_server_info
-from openhands_api_agent.models import (
-    BashOutput,
-    ConversationInfo,
-    ConversationPage,
-    EventPage,
-    ServerInfo,
-    StatusMessage,
-    UploadResult,
-)
-from openhands_api_agent.types import File
 
 from .. import _constants as C
 from .._async_base import AsyncBaseClient
@@ -59,6 +34,7 @@ from .._auth import SessionKeyAuth, session_key_from
 from .._paging import check_limit
 from .._secret import MASK, Secret
 from .._settle import DEFAULT_SETTLE_S, PollSettle
+from . import _generated as G
 from ._async_operations import AsyncAgentOperations
 from ._requests import (
     bash_request,
@@ -69,10 +45,11 @@ from ._requests import (
     upload_body,
     upload_source,
 )
-from ._types import EVENT_CLASSES, BashResult, Event, TerminalType
+from ._types import BashResult, TerminalType, event_classes
 
 if TYPE_CHECKING:
     from .._async_follow import AsyncFollowClient, AsyncFollower
+    from ._types import Event
 
 
 class AsyncAgentServerClient(AsyncAgentOperations, AsyncBaseClient):
@@ -113,17 +90,17 @@ class AsyncAgentServerClient(AsyncAgentOperations, AsyncBaseClient):
 
     # --- server -------------------------------------------------------------------------------------
 
-    async def server_info(self) -> ServerInfo:
-        return await self._transport.call(get_server_info, expect=ServerInfo)
+    async def server_info(self) -> G.ServerInfo:
+        return await self._transport.call(G.get_server_info, expect=G.ServerInfo)
 
     async def is_alive(self) -> bool:
         """True when ``/health`` answers ok (no key needed)."""
-        answer = await self._transport.call(get_health, expect=StatusMessage)
+        answer = await self._transport.call(G.get_health, expect=G.StatusMessage)
         return answer.status == "ok"
 
     async def is_ready(self) -> bool:
         """True when ``/ready`` answers ready: the server accepts conversations (no key needed)."""
-        answer = await self._transport.call(get_ready, expect=StatusMessage)
+        answer = await self._transport.call(G.get_ready, expect=G.StatusMessage)
         return answer.status == "ready"
 
     # --- conversations ------------------------------------------------------------------------------
@@ -144,7 +121,7 @@ class AsyncAgentServerClient(AsyncAgentOperations, AsyncBaseClient):
         tags: dict[str, str] | None = None,
         llm_extra: dict[str, Any] | None = None,
         confirm_actions: bool = False,
-    ) -> ConversationInfo:
+    ) -> G.ConversationInfo:
         """Start a conversation; with ``prompt`` the agent starts running at once.
 
         ``terminal_type="subprocess"`` makes terminal output deterministic (the default tmux
@@ -158,42 +135,42 @@ class AsyncAgentServerClient(AsyncAgentOperations, AsyncBaseClient):
             autotitle=autotitle, tags=tags, llm_extra=llm_extra, confirm_actions=confirm_actions,
         )
         # Not retried: a retry after a lost answer would start a second conversation.
-        return await self._transport.call(start_conversation, expect=ConversationInfo, body=body, retry=False)
+        return await self._transport.call(G.start_conversation, expect=G.ConversationInfo, body=body, retry=False)
 
-    async def get_conversation(self, conversation_id: str) -> ConversationInfo:
-        return await self._transport.call(get_conversation, expect=ConversationInfo, conversation_id=conversation_id)
+    async def get_conversation(self, conversation_id: str) -> G.ConversationInfo:
+        return await self._transport.call(G.get_conversation, expect=G.ConversationInfo, conversation_id=conversation_id)
 
-    async def get_conversations(self, conversation_ids: Sequence[str]) -> list[ConversationInfo | None]:
+    async def get_conversations(self, conversation_ids: Sequence[str]) -> list[G.ConversationInfo | None]:
         """Several conversations at once, in order; ``None`` where an id is unknown."""
-        return await self._transport.call_batch(get_conversations_batch, item=ConversationInfo, ids=list(conversation_ids))
+        return await self._transport.call_batch(G.get_conversations_batch, item=G.ConversationInfo, ids=list(conversation_ids))
 
     async def search_conversations(
         self, *, limit: int | None = None, page_id: str | None = None, status: str | None = None, sort_order: str | None = None
-    ) -> ConversationPage:
+    ) -> G.ConversationPage:
         """One page of conversations (newest first by default)."""
         check_limit(limit)
-        return await self._transport.call(search_conversations, expect=ConversationPage, limit=limit,
+        return await self._transport.call(G.search_conversations, expect=G.ConversationPage, limit=limit,
                                           page_id=page_id or None, status=status, sort_order=sort_order)
 
     def iter_conversations(
         self, *, status: str | None = None, sort_order: str | None = None, page_size: int = C.DEFAULT_PAGE_SIZE, max_items: int | None = None
-    ) -> AsyncPager[ConversationInfo]:
+    ) -> AsyncPager[G.ConversationInfo]:
         """Every conversation, fetching pages lazily."""
         return AsyncPager.over(self.search_conversations, page_size=page_size, max_items=max_items, status=status, sort_order=sort_order)
 
     async def count_conversations(self, status: str | None = None) -> int:
-        return await self._transport.call(count_conversations, expect=int, status=status)
+        return await self._transport.call(G.count_conversations, expect=int, status=status)
 
     async def delete_conversation(self, conversation_id: str) -> None:
-        await self._transport.send(delete_conversation, conversation_id=conversation_id)
+        await self._transport.send(G.delete_conversation, conversation_id=conversation_id)
 
     async def run(self, conversation_id: str) -> None:
         """Start or resume the agent loop (ConflictError if it is already running)."""
-        await self._transport.send(run_conversation, conversation_id=conversation_id, retry=False)
+        await self._transport.send(G.run_conversation, conversation_id=conversation_id, retry=False)
 
     async def pause(self, conversation_id: str) -> None:
         """Ask the agent to pause; it stops after the step in flight."""
-        await self._transport.send(pause_conversation, conversation_id=conversation_id, retry=False)
+        await self._transport.send(G.pause_conversation, conversation_id=conversation_id, retry=False)
 
     async def send_message(self, conversation_id: str, text: str, *, run: bool = False) -> None:
         """Append a user message; ``run=True`` also starts the agent loop.
@@ -202,7 +179,7 @@ class AsyncAgentServerClient(AsyncAgentOperations, AsyncBaseClient):
         message first and then answers 429, so a repeat would send the message twice (RateLimitError
         is raised instead; the message is there, start it later with :meth:`run`).
         """
-        await self._transport.send(send_message, conversation_id=conversation_id, body=message_request(text, run),
+        await self._transport.send(G.send_message, conversation_id=conversation_id, body=message_request(text, run),
                                    retry="never" if run else False)
 
     async def wait_until_finished(
@@ -210,10 +187,10 @@ class AsyncAgentServerClient(AsyncAgentOperations, AsyncBaseClient):
         conversation_id: str,
         *,
         timeout_s: float = C.DEFAULT_WAIT_TIMEOUT_S,
-        on_progress: Callable[[ConversationInfo], None] | None = None,
+        on_progress: Callable[[G.ConversationInfo], None] | None = None,
         stop_on: Iterable[str] = C.FINISHED_STATUSES | C.NEEDS_USER_STATUSES,
         settle_s: float = DEFAULT_SETTLE_S,
-    ) -> ConversationInfo:
+    ) -> G.ConversationInfo:
         """Poll the conversation (with backoff) until it has *settled* in a status of ``stop_on``.
 
         By default that is finished/error/stuck, plus paused/waiting_for_confirmation, which never
@@ -222,7 +199,7 @@ class AsyncAgentServerClient(AsyncAgentOperations, AsyncBaseClient):
         that puts the conversation back to running does not end the wait early; ``settle_s=0``
         returns on the first such status. Raises :class:`WaitTimeoutError` naming the last status.
         """
-        settle: PollSettle[ConversationInfo] = PollSettle(
+        settle: PollSettle[G.ConversationInfo] = PollSettle(
             lambda conv: str(conv.execution_status), lambda conv: conv.raw.get("updated_at"),
             settle_s=settle_s, final_statuses=stop_on)
         return await poll_until(
@@ -273,7 +250,7 @@ class AsyncAgentServerClient(AsyncAgentOperations, AsyncBaseClient):
         sort_order: str | None = None,
         timestamp_gte: str | None = None,
         timestamp_lt: str | None = None,
-    ) -> EventPage:
+    ) -> G.EventPage:
         """One page of events (oldest first by default; ``kind`` is an event class such as ActionEvent).
 
         Agent server 1.34 (what V1 sandboxes run) matches ``kind`` against the qualified class name
@@ -281,7 +258,7 @@ class AsyncAgentServerClient(AsyncAgentOperations, AsyncBaseClient):
         """
         check_limit(limit)
         return await self._transport.call(
-            search_events, expect=EventPage, conversation_id=conversation_id, limit=limit, page_id=page_id, kind=kind,
+            G.search_events, expect=G.EventPage, conversation_id=conversation_id, limit=limit, page_id=page_id, kind=kind,
             source=source, body=body, sort_order=sort_order, timestamp_gte=timestamp_gte, timestamp_lt=timestamp_lt,
         )
 
@@ -301,14 +278,14 @@ class AsyncAgentServerClient(AsyncAgentOperations, AsyncBaseClient):
 
     async def count_events(self, conversation_id: str, *, kind: str | None = None, source: str | None = None) -> int:
         """The server's own count (404 → NotFoundError for an unknown conversation)."""
-        return await self._transport.call(count_events, expect=int, conversation_id=conversation_id, kind=kind, source=source)
+        return await self._transport.call(G.count_events, expect=int, conversation_id=conversation_id, kind=kind, source=source)
 
     async def count_events_by_kind(self, conversation_id: str) -> Counter[str]:
         """Events per ``kind`` (ActionEvent, ObservationEvent ...), read through every page."""
         return Counter([str(event.kind) async for event in self.iter_events(conversation_id)])
 
     async def get_event(self, conversation_id: str, event_id: str) -> Event:
-        event: Event = await self._transport.call_union(get_event, expect=EVENT_CLASSES,
+        event: Event = await self._transport.call_union(G.get_event, expect=event_classes(),
                                                         conversation_id=conversation_id, event_id=event_id)
         return event
 
@@ -321,12 +298,12 @@ class AsyncAgentServerClient(AsyncAgentOperations, AsyncBaseClient):
         answers exit code -1 with the output so far: ``timed_out`` is then True.
         """
         body, http_timeout = bash_request(command, cwd, timeout_s)
-        out = await self._transport.call(execute_bash_command, expect=BashOutput, body=body, retry=False, timeout=http_timeout)
+        out = await self._transport.call(G.execute_bash_command, expect=G.BashOutput, body=body, retry=False, timeout=http_timeout)
         return bash_result(command, out)
 
     # --- files --------------------------------------------------------------------------------------
 
-    async def upload_file(self, source: str | os.PathLike[str] | bytes | IO[bytes], remote_path: str) -> UploadResult:
+    async def upload_file(self, source: str | os.PathLike[str] | bytes | IO[bytes], remote_path: str) -> G.UploadResult:
         """Write ``source`` (a local path, bytes, or a binary file object) to ``remote_path`` (absolute).
 
         Parent folders are created; an existing file is overwritten. A local file is streamed.
@@ -334,7 +311,7 @@ class AsyncAgentServerClient(AsyncAgentOperations, AsyncBaseClient):
         require_absolute(remote_path)
         payload, opened = upload_source(source)
         try:
-            return await self._transport.call(upload_file, expect=UploadResult, path=remote_path,
+            return await self._transport.call(G.upload_file, expect=G.UploadResult, path=remote_path,
                                               body=upload_body(payload, remote_path), retry=False)
         finally:
             if opened:
@@ -352,7 +329,7 @@ class AsyncAgentServerClient(AsyncAgentOperations, AsyncBaseClient):
     async def read_file(self, remote_path: str) -> bytes:
         """The whole content of ``remote_path`` in memory (use :meth:`download_file` for large files)."""
         require_absolute(remote_path)
-        result = await self._transport.call(download_file, expect=File, path=remote_path)
+        result = await self._transport.call(G.download_file, expect=G.File, path=remote_path)
         return result.payload.read()
 
 

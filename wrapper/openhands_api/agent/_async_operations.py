@@ -10,30 +10,8 @@ is derived from it by ``scripts/unasync.py``.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 from urllib.parse import quote
-
-from openhands_api_agent.api.bash import search_bash_events, start_bash_command
-from openhands_api_agent.api.conversations import (
-    get_agent_final_response,
-    interrupt_conversation,
-    respond_to_confirmation,
-    update_conversation,
-)
-from openhands_api_agent.api.git import git_changes, git_diff
-from openhands_api_agent.models import (
-    AgentResponseResult,
-    BashCommand,
-    BashEventPage,
-    ConfirmationResponseRequest,
-    ExecuteBashRequest,
-    GitChange,
-    GitDiff,
-    Success,
-    UpdateConversationRequest,
-)
-from openhands_api_agent.models.search_bash_events_kind_eq import SearchBashEventsKindEq
-from openhands_api_agent.models.search_bash_events_sort_order import SearchBashEventsSortOrder
-from openhands_api_agent.types import UNSET
 
 from .. import _constants as C
 from .._async_pagination import AsyncPager
@@ -42,24 +20,27 @@ from .._exceptions import NotFoundError
 from .._ids import path_segment
 from .._paging import check_limit
 from .._seam import building_request
+from . import _generated as G
 from ._requests import require_absolute
-from ._types import BashEvent
+
+if TYPE_CHECKING:
+    from ._types import BashEvent
 
 
 @building_request()
-def _confirmation_body(accept: bool, reason: str | None) -> ConfirmationResponseRequest:
-    return ConfirmationResponseRequest(accept=accept, reason=UNSET if reason is None else reason)
+def _confirmation_body(accept: bool, reason: str | None) -> G.ConfirmationResponseRequest:
+    return G.ConfirmationResponseRequest(accept=accept, reason=G.UNSET if reason is None else reason)
 
 
 @building_request()
-def _rename_body(title: str) -> UpdateConversationRequest:
-    return UpdateConversationRequest(title=title)
+def _rename_body(title: str) -> G.UpdateConversationRequest:
+    return G.UpdateConversationRequest(title=title)
 
 
 @building_request()
-def _background_body(command: str, cwd: str | None, timeout_s: int | None) -> ExecuteBashRequest:
-    return ExecuteBashRequest(command=command, cwd=UNSET if cwd is None else require_absolute(cwd),
-                              timeout=UNSET if timeout_s is None else int(timeout_s))
+def _background_body(command: str, cwd: str | None, timeout_s: int | None) -> G.ExecuteBashRequest:
+    return G.ExecuteBashRequest(command=command, cwd=G.UNSET if cwd is None else require_absolute(cwd),
+                                timeout=G.UNSET if timeout_s is None else int(timeout_s))
 
 
 class AsyncAgentOperations:
@@ -74,7 +55,7 @@ class AsyncAgentOperations:
 
         An unknown conversation: NotFoundError on 1.58; 1.34 answers 400 (BadRequestError), as for pause.
         """
-        await self._transport.send(interrupt_conversation, conversation_id=conversation_id, retry=False)
+        await self._transport.send(G.interrupt_conversation, conversation_id=conversation_id, retry=False)
 
     async def respond_to_confirmation(self, conversation_id: str, *, accept: bool, reason: str | None = None) -> None:
         """Accept or reject the actions a ``waiting_for_confirmation`` conversation holds.
@@ -82,18 +63,18 @@ class AsyncAgentOperations:
         Accepting runs them (the agent then goes on until it needs the next confirmation); rejecting
         tells the agent why (``reason``) and lets it choose again.
         """
-        await self._transport.send(respond_to_confirmation, conversation_id=conversation_id,
+        await self._transport.send(G.respond_to_confirmation, conversation_id=conversation_id,
                                    body=_confirmation_body(accept, reason), retry=False)
 
     async def final_response(self, conversation_id: str) -> str:
         """The agent's final answer (its finish message), or ``""`` while it has none."""
-        result = await self._transport.call(get_agent_final_response, expect=AgentResponseResult, conversation_id=conversation_id)
+        result = await self._transport.call(G.get_agent_final_response, expect=G.AgentResponseResult, conversation_id=conversation_id)
         return result.response
 
     async def rename(self, conversation_id: str, title: str) -> None:
         """Set the conversation's title."""
         answer, response = await self._transport.call_with_response(
-            update_conversation, expect=Success, conversation_id=conversation_id, body=_rename_body(title), retry=False)
+            G.update_conversation, expect=G.Success, conversation_id=conversation_id, body=_rename_body(title), retry=False)
         # 1.34 answers a rename of an unknown conversation 200 {"success": false} (1.58: 404): the same error here.
         if answer.success is False:
             raise NotFoundError(f"conversation {conversation_id} not found (the server answered success=false)",
@@ -109,31 +90,31 @@ class AsyncAgentOperations:
 
     # --- background bash ----------------------------------------------------------------------------
 
-    async def start_bash(self, command: str, *, cwd: str | None = None, timeout_s: int | None = None) -> BashCommand:
+    async def start_bash(self, command: str, *, cwd: str | None = None, timeout_s: int | None = None) -> G.BashCommand:
         """Start ``command`` without waiting; its output arrives as ``BashOutput`` events (:meth:`iter_bash_events`)."""
         # Not retried: a retry after a lost answer would run the command twice.
-        return await self._transport.call(start_bash_command, expect=BashCommand, body=_background_body(command, cwd, timeout_s),
+        return await self._transport.call(G.start_bash_command, expect=G.BashCommand, body=_background_body(command, cwd, timeout_s),
                                           retry=False)
 
     async def search_bash_events(
         self,
         *,
         command_id: str | None = None,
-        kind: SearchBashEventsKindEq | None = None,
-        sort_order: SearchBashEventsSortOrder | None = None,
+        kind: G.SearchBashEventsKindEq | None = None,
+        sort_order: G.SearchBashEventsSortOrder | None = None,
         limit: int | None = None,
         page_id: str | None = None,
-    ) -> BashEventPage:
+    ) -> G.BashEventPage:
         """One page of background-shell events (every command's, or ``command_id``'s), oldest first."""
         check_limit(limit)
-        return await self._transport.call(search_bash_events, expect=BashEventPage, command_id_eq=command_id, kind_eq=kind,
+        return await self._transport.call(G.search_bash_events, expect=G.BashEventPage, command_id_eq=command_id, kind_eq=kind,
                                           sort_order=sort_order, limit=limit, page_id=page_id)
 
     def iter_bash_events(
         self,
         *,
         command_id: str | None = None,
-        kind: SearchBashEventsKindEq | None = None,
+        kind: G.SearchBashEventsKindEq | None = None,
         page_size: int = C.DEFAULT_PAGE_SIZE,
         max_items: int | None = None,
     ) -> AsyncPager[BashEvent]:
@@ -142,18 +123,18 @@ class AsyncAgentOperations:
 
     # --- git ----------------------------------------------------------------------------------------
 
-    async def git_changes(self, path: str, *, ref: str | None = None) -> list[GitChange]:
+    async def git_changes(self, path: str, *, ref: str | None = None) -> list[G.GitChange]:
         """The changed files of the repository at ``path`` (absolute); ``[]`` when it is not a repository.
 
         What they are compared with differs: 1.58 diffs against HEAD; 1.34, without an upstream
         branch, against the empty tree (every file is ADDED).
         """
-        changes: list[GitChange] = await self._transport.call(git_changes, expect=list, path=require_absolute(path), ref=ref)
+        changes: list[G.GitChange] = await self._transport.call(G.git_changes, expect=list, path=require_absolute(path), ref=ref)
         return changes
 
-    async def git_diff(self, path: str, *, ref: str | None = None) -> GitDiff:
+    async def git_diff(self, path: str, *, ref: str | None = None) -> G.GitDiff:
         """A file's ``original`` and ``modified`` text (``path`` absolute; BadRequestError if it does not exist)."""
-        return await self._transport.call(git_diff, expect=GitDiff, path=require_absolute(path), ref=ref)
+        return await self._transport.call(G.git_diff, expect=G.GitDiff, path=require_absolute(path), ref=ref)
 
 
 __all__ = ["AsyncAgentOperations"]

@@ -10,32 +10,18 @@ from pathlib import PurePosixPath
 from typing import IO, Any, BinaryIO, cast
 
 import httpx
-from openhands_api_agent.models import (
-    AgentSpec,
-    BashOutput,
-    ExecuteBashRequest,
-    LLMConfig,
-    SendMessageRequest,
-    StartConversationRequest,
-    StartConversationRequestTags,
-    TextContent,
-    ToolSpec,
-    ToolSpecParams,
-    UploadFileBody,
-    WorkspaceSpec,
-)
-from openhands_api_agent.types import UNSET, File, Unset
 
 from .. import _constants as C
 from .._exceptions import InvalidArgumentError
 from .._seam import building_request
 from .._secret import Secret
+from . import _generated as G
 from ._types import BashResult, TerminalType
 
 
 def _given(value: Any) -> Any:
     """None (the wrapper's "not given") as the generated models' UNSET, so the field is left out."""
-    return UNSET if value is None else value
+    return G.UNSET if value is None else value
 
 
 def require_absolute(path: str) -> str:
@@ -48,8 +34,8 @@ def require_absolute(path: str) -> str:
 
 
 @building_request()
-def message_request(text: str, run: bool | None = None) -> SendMessageRequest:
-    return SendMessageRequest(role="user", content=[TextContent(text=text)], run=_given(run))
+def message_request(text: str, run: bool | None = None) -> G.SendMessageRequest:
+    return G.SendMessageRequest(role="user", content=[G.TextContent(text=text)], run=_given(run))
 
 
 @building_request()
@@ -68,24 +54,24 @@ def start_request(
     tags: dict[str, str] | None,
     llm_extra: dict[str, Any] | None,
     confirm_actions: bool = False,
-) -> StartConversationRequest:
+) -> G.StartConversationRequest:
     """The body of ``POST /api/conversations``."""
-    llm = LLMConfig(model=llm_model, base_url=_given(llm_base_url),
+    llm = G.LLMConfig(model=llm_model, base_url=_given(llm_base_url),
                     api_key=_given(llm_api_key.reveal() if isinstance(llm_api_key, Secret) else llm_api_key))
     llm.additional_properties.update(llm_extra or {})
     tool_specs = []
     for name in tools:
-        params: ToolSpecParams | Unset = UNSET
+        params: G.ToolSpecParams | G.Unset = G.UNSET
         if name == "terminal" and terminal_type is not None:
-            params = ToolSpecParams()
+            params = G.ToolSpecParams()
             params.additional_properties["terminal_type"] = terminal_type
-        tool_specs.append(ToolSpec(name=name, params=params))
+        tool_specs.append(G.ToolSpec(name=name, params=params))
     # from_dict, not the constructor: the tag rules (lowercase alphanumeric keys, string values) run there.
-    tag_map: StartConversationRequestTags | Unset = UNSET if tags is None else StartConversationRequestTags.from_dict(tags)
-    body = StartConversationRequest(
-        workspace=WorkspaceSpec(working_dir=working_dir),
-        agent=AgentSpec(llm=llm, tools=tool_specs),
-        initial_message=UNSET if prompt is None else message_request(prompt),
+    tag_map: G.StartConversationRequestTags | G.Unset = G.UNSET if tags is None else G.StartConversationRequestTags.from_dict(tags)
+    body = G.StartConversationRequest(
+        workspace=G.WorkspaceSpec(working_dir=working_dir),
+        agent=G.AgentSpec(llm=llm, tools=tool_specs),
+        initial_message=G.UNSET if prompt is None else message_request(prompt),
         max_iterations=_given(max_iterations),
         conversation_id=_given(conversation_id),
         autotitle=_given(autotitle),
@@ -97,20 +83,20 @@ def start_request(
 
 
 @building_request()
-def bash_request(command: str, cwd: str | None, timeout_s: int | None) -> tuple[ExecuteBashRequest, httpx.Timeout]:
+def bash_request(command: str, cwd: str | None, timeout_s: int | None) -> tuple[G.ExecuteBashRequest, httpx.Timeout]:
     """The body of ``execute_bash_command`` and the HTTP timeout it needs (the answer comes when the
     command ends: its whole timeout, server default 300 s, plus the usual read time)."""
-    body = ExecuteBashRequest(
+    body = G.ExecuteBashRequest(
         command=command,
-        cwd=UNSET if cwd is None else require_absolute(cwd),
-        timeout=UNSET if timeout_s is None else int(timeout_s),
+        cwd=G.UNSET if cwd is None else require_absolute(cwd),
+        timeout=G.UNSET if timeout_s is None else int(timeout_s),
     )
     command_timeout = float(timeout_s if timeout_s is not None else C.AGENT_BASH_DEFAULT_TIMEOUT_S)
     read = C.DEFAULT_TIMEOUT.read if C.DEFAULT_TIMEOUT.read is not None else 0.0
     return body, httpx.Timeout(command_timeout + read, connect=C.DEFAULT_TIMEOUT.connect)
 
 
-def bash_result(command: str, out: BashOutput) -> BashResult:
+def bash_result(command: str, out: G.BashOutput) -> BashResult:
     stderr = out.stderr if isinstance(out.stderr, str) else ""
     exit_code = out.exit_code if isinstance(out.exit_code, int) and not isinstance(out.exit_code, bool) else None
     # -1 means "killed on timeout" unless the server itself could not start the command.
@@ -131,8 +117,8 @@ def upload_source(source: str | os.PathLike[str] | bytes | bytearray | IO[bytes]
     return source, False
 
 
-def upload_body(payload: IO[bytes], remote_path: str) -> UploadFileBody:
-    return UploadFileBody(file=File(payload=cast("BinaryIO", payload), file_name=PurePosixPath(remote_path).name))
+def upload_body(payload: IO[bytes], remote_path: str) -> G.UploadFileBody:
+    return G.UploadFileBody(file=G.File(payload=cast("BinaryIO", payload), file_name=PurePosixPath(remote_path).name))
 
 
 __all__ = ["bash_request", "bash_result", "message_request", "require_absolute", "start_request", "upload_body", "upload_source"]

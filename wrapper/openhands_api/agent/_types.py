@@ -1,48 +1,52 @@
-"""What the agent server's client hands back besides generated models: bash results and the event union."""
+"""What the agent server's client hands back besides generated models: bash results and the event union.
+
+The unions name generated models, so they are built on first use (PEP 562), like every generated name
+the clients reach through :mod:`._generated`: importing a client loads no model.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-from openhands_api_agent.models import (
-    ActionEvent,
-    AgentErrorEvent,
-    BashCommand,
-    BashError,
-    BashOutput,
-    ConversationErrorEvent,
-    ConversationStateUpdateEvent,
-    MessageEvent,
-    ObservationEvent,
-    PauseEvent,
-    SystemPromptEvent,
-    UnknownBashEvent,
-    UnknownEvent,
-)
+from . import _generated as G
 
-#: Any event; ``UnknownEvent`` is a kind this client does not model (all fields kept, ``.raw`` too).
-Event: TypeAlias = (
-    ActionEvent
-    | ObservationEvent
-    | MessageEvent
-    | ConversationStateUpdateEvent
-    | SystemPromptEvent
-    | PauseEvent
-    | AgentErrorEvent
-    | ConversationErrorEvent
-    | UnknownEvent
-)
-#: The classes of :data:`Event`, for the seam's result check.
-EVENT_CLASSES: tuple[type, ...] = (
-    ActionEvent, ObservationEvent, MessageEvent, ConversationStateUpdateEvent, SystemPromptEvent, PauseEvent,
-    AgentErrorEvent, ConversationErrorEvent, UnknownEvent,
-)
-
-#: One background-shell event: the command itself, a chunk of its output, or an error.
-BashEvent: TypeAlias = BashCommand | BashOutput | BashError | UnknownBashEvent
+if TYPE_CHECKING:
+    #: Any event; ``UnknownEvent`` is a kind this client does not model (all fields kept, ``.raw`` too).
+    Event: TypeAlias = (
+        G.ActionEvent
+        | G.ObservationEvent
+        | G.MessageEvent
+        | G.ConversationStateUpdateEvent
+        | G.SystemPromptEvent
+        | G.PauseEvent
+        | G.AgentErrorEvent
+        | G.ConversationErrorEvent
+        | G.UnknownEvent
+    )
+    #: One background-shell event: the command itself, a chunk of its output, or an error.
+    BashEvent: TypeAlias = G.BashCommand | G.BashOutput | G.BashError | G.UnknownBashEvent
 
 TerminalType = Literal["tmux", "subprocess"]
+
+
+def event_classes() -> tuple[type, ...]:
+    """The classes of :data:`Event`, for the seam's result check."""
+    return (G.ActionEvent, G.ObservationEvent, G.MessageEvent, G.ConversationStateUpdateEvent, G.SystemPromptEvent,
+            G.PauseEvent, G.AgentErrorEvent, G.ConversationErrorEvent, G.UnknownEvent)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Event":
+        value: Any = None
+        for cls in event_classes():
+            value = cls if value is None else value | cls
+    elif name == "BashEvent":
+        value = G.BashCommand | G.BashOutput | G.BashError | G.UnknownBashEvent
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 @dataclass(frozen=True)
@@ -54,11 +58,11 @@ class BashResult:
     stdout: str
     stderr: str
     timed_out: bool
-    raw: BashOutput
+    raw: G.BashOutput
 
     @property
     def ok(self) -> bool:
         return self.exit_code == 0
 
 
-__all__ = ["EVENT_CLASSES", "BashEvent", "BashResult", "Event", "TerminalType"]
+__all__ = ["BashEvent", "BashResult", "Event", "TerminalType", "event_classes"]

@@ -9,7 +9,8 @@ Conventions shared by every command group (agent, V1, v0):
 * a key is never printed: JSON output passes through :func:`redact`.
 
 Command groups live in sibling modules, each with ``register(subparsers, common)``; a group whose
-module is absent is simply not offered.
+module is absent is simply not offered. A command named after its group (``agent``, ``sandbox``,
+``v0``, ``doctor``) builds only that group's parser: a one-request command then imports no other group.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ from .._models import present
 from .._secret import MASK, scrub
 
 GROUPS = ("agent", "v1", "v1_extra", "sandbox", "v0", "doctor")
+# Groups whose register() adds exactly one top-level command, named after the group
+# (tests/unit/test_cli_startup.py checks it); every other command needs the whole parser.
+OWN_COMMAND_GROUPS = frozenset({"agent", "sandbox", "v0", "doctor"})
+# Global options that take a value (the command name is the first word that is not an option or its value).
+_VALUED_OPTIONS = frozenset({"--base-url", "--api-key"})
 # Field names whose values are credentials. Anchored at the end: `accumulated_token_usage` is a count.
 SECRET_FIELD = re.compile(r"(api_key|session_key|secret|token|password)$", re.I)
 
@@ -116,14 +122,28 @@ def one_line(text: str) -> str:
     return " ".join(scrub(text).split())
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_name(argv: Sequence[str]) -> str | None:
+    """The top-level command in ``argv``: its first word that is neither a global option nor the value of one."""
+    words = iter(argv)
+    for word in words:
+        if word in _VALUED_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; given the ``argv`` it will parse, only the group that command needs."""
+    command = command_name(argv) if argv is not None else None
+    groups = (command,) if command in OWN_COMMAND_GROUPS else GROUPS
     common = common_options()
     parser = argparse.ArgumentParser(
         prog="openhands-api", parents=[common],
         description="Typed client for the OpenHands REST APIs (agent server, V1 and V0 app servers).",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for group in GROUPS:
+    for group in groups:
         try:
             module = import_module(f".{group}", __package__)
         except ModuleNotFoundError as exc:  # a command group that is not installed
@@ -135,7 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
