@@ -76,10 +76,9 @@ class GitChange:
 
         path = d.pop("path")
 
-        git_change = cls(
-            status=status,
-            path=path,
-        )
+        git_change = object.__new__(cls)
+        git_change.status = status
+        git_change.path = path
 
         git_change.additional_properties = d
         git_change._raw = src_dict
