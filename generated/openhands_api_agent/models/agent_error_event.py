@@ -124,7 +124,7 @@ class AgentErrorEvent:
         if _source is UNSET:
             source = UNSET
         else:
-            source = check_event_source(_source)
+            source = _source if type(_source) is str else check_event_source(_source)
 
         tool_name = d.pop("tool_name", UNSET)
 

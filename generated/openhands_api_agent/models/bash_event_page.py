@@ -160,7 +160,38 @@ class BashEventPage:
         items = []
         _items = d.pop("items")
         for items_item_data in _items:
-            items_item = _parse_items_item(items_item_data)
+            items_item: BashCommand | BashError | BashOutput | UnknownBashEvent
+            items_item_kind = (
+                items_item_data.get("kind")
+                if isinstance(items_item_data, dict)
+                else None
+            )
+            if items_item_kind == "BashCommand":
+                componentsschemas_bash_event_type_0 = BashCommand.from_dict(
+                    items_item_data
+                )
+
+                items_item = componentsschemas_bash_event_type_0
+            elif items_item_kind == "BashOutput":
+                componentsschemas_bash_event_type_1 = BashOutput.from_dict(
+                    items_item_data
+                )
+
+                items_item = componentsschemas_bash_event_type_1
+            elif items_item_kind == "BashError":
+                componentsschemas_bash_event_type_2 = BashError.from_dict(
+                    items_item_data
+                )
+
+                items_item = componentsschemas_bash_event_type_2
+            elif items_item_kind == "UnknownBashEvent":
+                componentsschemas_bash_event_type_3 = UnknownBashEvent.from_dict(
+                    items_item_data
+                )
+
+                items_item = componentsschemas_bash_event_type_3
+            else:
+                items_item = _parse_items_item(items_item_data)
 
             items.append(items_item)
 

@@ -252,8 +252,11 @@ class ConversationInfo:
         d = dict(src_dict)
         id = d.pop("id")
 
-        execution_status = check_conversation_execution_status(
-            d.pop("execution_status")
+        _execution_status = d.pop("execution_status")
+        execution_status = (
+            _execution_status
+            if type(_execution_status) is str
+            else check_conversation_execution_status(_execution_status)
         )
 
         title = d.pop("title", UNSET)

@@ -119,7 +119,7 @@ class MessageEvent:
         if _source is UNSET:
             source = UNSET
         else:
-            source = check_event_source(_source)
+            source = _source if type(_source) is str else check_event_source(_source)
 
         _llm_message = d.pop("llm_message", UNSET)
         llm_message: LLMMessage | Unset

@@ -103,7 +103,7 @@ class PauseEvent:
         if _source is UNSET:
             source = UNSET
         else:
-            source = check_event_source(_source)
+            source = _source if type(_source) is str else check_event_source(_source)
 
         pause_event = object.__new__(cls)
         pause_event.kind = kind

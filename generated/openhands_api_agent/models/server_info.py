@@ -162,8 +162,10 @@ class ServerInfo:
         if _conversation_runtime is UNSET:
             conversation_runtime = UNSET
         else:
-            conversation_runtime = check_server_info_conversation_runtime(
+            conversation_runtime = (
                 _conversation_runtime
+                if type(_conversation_runtime) is str
+                else check_server_info_conversation_runtime(_conversation_runtime)
             )
 
         server_info = object.__new__(cls)

@@ -120,7 +120,7 @@ class SystemPromptEvent:
         if _source is UNSET:
             source = UNSET
         else:
-            source = check_event_source(_source)
+            source = _source if type(_source) is str else check_event_source(_source)
 
         _system_prompt = d.pop("system_prompt", UNSET)
         system_prompt: ContentItem | Unset

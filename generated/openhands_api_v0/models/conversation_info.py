@@ -254,7 +254,8 @@ class ConversationInfo:
 
         title = d.pop("title")
 
-        status = check_conversation_status(d.pop("status"))
+        _status = d.pop("status")
+        status = _status if type(_status) is str else check_conversation_status(_status)
 
         def _parse_last_updated_at(data: object) -> datetime.datetime | None | Unset:
             if data is None:

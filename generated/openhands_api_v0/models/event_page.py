@@ -136,7 +136,28 @@ class EventPage:
         events = []
         _events = d.pop("events")
         for events_item_data in _events:
-            events_item = _parse_events_item(events_item_data)
+            events_item: ActionEvent | ObservationEvent | OtherEvent
+            events_item_kind = (
+                events_item_data.get("kind")
+                if isinstance(events_item_data, dict)
+                else None
+            )
+            if events_item_kind == "ActionEvent":
+                componentsschemas_event_type_0 = ActionEvent.from_dict(events_item_data)
+
+                events_item = componentsschemas_event_type_0
+            elif events_item_kind == "ObservationEvent":
+                componentsschemas_event_type_1 = ObservationEvent.from_dict(
+                    events_item_data
+                )
+
+                events_item = componentsschemas_event_type_1
+            elif events_item_kind == "OtherEvent":
+                componentsschemas_event_type_2 = OtherEvent.from_dict(events_item_data)
+
+                events_item = componentsschemas_event_type_2
+            else:
+                events_item = _parse_events_item(events_item_data)
 
             events.append(events_item)
 

@@ -124,7 +124,32 @@ class Trajectory:
         trajectory = []
         _trajectory = d.pop("trajectory")
         for trajectory_item_data in _trajectory:
-            trajectory_item = _parse_trajectory_item(trajectory_item_data)
+            trajectory_item: ActionEvent | ObservationEvent | OtherEvent
+            trajectory_item_kind = (
+                trajectory_item_data.get("kind")
+                if isinstance(trajectory_item_data, dict)
+                else None
+            )
+            if trajectory_item_kind == "ActionEvent":
+                componentsschemas_event_type_0 = ActionEvent.from_dict(
+                    trajectory_item_data
+                )
+
+                trajectory_item = componentsschemas_event_type_0
+            elif trajectory_item_kind == "ObservationEvent":
+                componentsschemas_event_type_1 = ObservationEvent.from_dict(
+                    trajectory_item_data
+                )
+
+                trajectory_item = componentsschemas_event_type_1
+            elif trajectory_item_kind == "OtherEvent":
+                componentsschemas_event_type_2 = OtherEvent.from_dict(
+                    trajectory_item_data
+                )
+
+                trajectory_item = componentsschemas_event_type_2
+            else:
+                trajectory_item = _parse_trajectory_item(trajectory_item_data)
 
             trajectory.append(trajectory_item)
 

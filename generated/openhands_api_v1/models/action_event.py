@@ -172,7 +172,7 @@ class ActionEvent:
         if _source is UNSET:
             source = UNSET
         else:
-            source = check_event_source(_source)
+            source = _source if type(_source) is str else check_event_source(_source)
 
         parent_id = d.pop("parent_id", UNSET)
 
@@ -187,7 +187,11 @@ class ActionEvent:
         if _security_risk is UNSET:
             security_risk = UNSET
         else:
-            security_risk = check_security_risk(_security_risk)
+            security_risk = (
+                _security_risk
+                if type(_security_risk) is str
+                else check_security_risk(_security_risk)
+            )
 
         def _parse_action(data: object) -> ActionPayload | None | Unset:
             if data is None:

@@ -405,7 +405,11 @@ class AppConversation:
         if _sandbox_status is UNSET:
             sandbox_status = UNSET
         else:
-            sandbox_status = check_sandbox_status(_sandbox_status)
+            sandbox_status = (
+                _sandbox_status
+                if type(_sandbox_status) is str
+                else check_sandbox_status(_sandbox_status)
+            )
 
         def _parse_execution_status(
             data: object,

@@ -277,7 +277,11 @@ class AppConversationStartRequest:
         if _agent_type is UNSET:
             agent_type = UNSET
         else:
-            agent_type = check_agent_type(_agent_type)
+            agent_type = (
+                _agent_type
+                if type(_agent_type) is str
+                else check_agent_type(_agent_type)
+            )
 
         system_message_suffix = d.pop("system_message_suffix", UNSET)
 

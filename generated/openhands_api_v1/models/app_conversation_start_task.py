@@ -168,7 +168,8 @@ class AppConversationStartTask:
         d = dict(src_dict)
         id = d.pop("id")
 
-        status = check_start_task_status(d.pop("status"))
+        _status = d.pop("status")
+        status = _status if type(_status) is str else check_start_task_status(_status)
 
         created_by_user_id = d.pop("created_by_user_id", UNSET)
 

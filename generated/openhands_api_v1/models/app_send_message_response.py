@@ -95,7 +95,11 @@ class AppSendMessageResponse:
         if _sandbox_status is UNSET:
             sandbox_status = UNSET
         else:
-            sandbox_status = check_sandbox_status(_sandbox_status)
+            sandbox_status = (
+                _sandbox_status
+                if type(_sandbox_status) is str
+                else check_sandbox_status(_sandbox_status)
+            )
 
         message = d.pop("message", UNSET)
 

@@ -119,7 +119,7 @@ class ConversationErrorEvent:
         if _source is UNSET:
             source = UNSET
         else:
-            source = check_event_source(_source)
+            source = _source if type(_source) is str else check_event_source(_source)
 
         code = d.pop("code", UNSET)
 

@@ -279,7 +279,77 @@ class EventPage:
         items = []
         _items = d.pop("items")
         for items_item_data in _items:
-            items_item = _parse_items_item(items_item_data)
+            items_item: (
+                ActionEvent
+                | AgentErrorEvent
+                | ConversationErrorEvent
+                | ConversationStateUpdateEvent
+                | MessageEvent
+                | ObservationEvent
+                | PauseEvent
+                | StreamingDeltaEvent
+                | SystemPromptEvent
+                | UnknownEvent
+            )
+            items_item_kind = (
+                items_item_data.get("kind")
+                if isinstance(items_item_data, dict)
+                else None
+            )
+            if items_item_kind == "ActionEvent":
+                componentsschemas_event_type_0 = ActionEvent.from_dict(items_item_data)
+
+                items_item = componentsschemas_event_type_0
+            elif items_item_kind == "ObservationEvent":
+                componentsschemas_event_type_1 = ObservationEvent.from_dict(
+                    items_item_data
+                )
+
+                items_item = componentsschemas_event_type_1
+            elif items_item_kind == "MessageEvent":
+                componentsschemas_event_type_2 = MessageEvent.from_dict(items_item_data)
+
+                items_item = componentsschemas_event_type_2
+            elif items_item_kind == "ConversationStateUpdateEvent":
+                componentsschemas_event_type_3 = ConversationStateUpdateEvent.from_dict(
+                    items_item_data
+                )
+
+                items_item = componentsschemas_event_type_3
+            elif items_item_kind == "SystemPromptEvent":
+                componentsschemas_event_type_4 = SystemPromptEvent.from_dict(
+                    items_item_data
+                )
+
+                items_item = componentsschemas_event_type_4
+            elif items_item_kind == "StreamingDeltaEvent":
+                componentsschemas_event_type_5 = StreamingDeltaEvent.from_dict(
+                    items_item_data
+                )
+
+                items_item = componentsschemas_event_type_5
+            elif items_item_kind == "PauseEvent":
+                componentsschemas_event_type_6 = PauseEvent.from_dict(items_item_data)
+
+                items_item = componentsschemas_event_type_6
+            elif items_item_kind == "AgentErrorEvent":
+                componentsschemas_event_type_7 = AgentErrorEvent.from_dict(
+                    items_item_data
+                )
+
+                items_item = componentsschemas_event_type_7
+            elif items_item_kind == "ConversationErrorEvent":
+                componentsschemas_event_type_8 = ConversationErrorEvent.from_dict(
+                    items_item_data
+                )
+
+                items_item = componentsschemas_event_type_8
+            elif items_item_kind == "UnknownEvent":
+                componentsschemas_event_type_9 = UnknownEvent.from_dict(items_item_data)
+
+                items_item = componentsschemas_event_type_9
+            else:
+                items_item = _parse_items_item(items_item_data)
 
             items.append(items_item)
 

@@ -72,7 +72,8 @@ class GitChange:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        status = check_git_change_status(d.pop("status"))
+        _status = d.pop("status")
+        status = _status if type(_status) is str else check_git_change_status(_status)
 
         path = d.pop("path")
 

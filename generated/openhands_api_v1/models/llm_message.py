@@ -86,7 +86,8 @@ class LLMMessage:
         if _models_pending:
             _import_models()
         d = dict(src_dict)
-        role = check_llm_message_role(d.pop("role"))
+        _role = d.pop("role")
+        role = _role if type(_role) is str else check_llm_message_role(_role)
 
         _content = d.pop("content", UNSET)
         content: list[ContentItem] | Unset = UNSET

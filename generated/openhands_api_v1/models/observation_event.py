@@ -151,7 +151,7 @@ class ObservationEvent:
         if _source is UNSET:
             source = UNSET
         else:
-            source = check_event_source(_source)
+            source = _source if type(_source) is str else check_event_source(_source)
 
         parent_id = d.pop("parent_id", UNSET)
 

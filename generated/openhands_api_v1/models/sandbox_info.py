@@ -140,7 +140,8 @@ class SandboxInfo:
         d = dict(src_dict)
         id = d.pop("id")
 
-        status = check_sandbox_status(d.pop("status"))
+        _status = d.pop("status")
+        status = _status if type(_status) is str else check_sandbox_status(_status)
 
         created_by_user_id = d.pop("created_by_user_id", UNSET)
 

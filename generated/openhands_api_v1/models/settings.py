@@ -141,8 +141,10 @@ class Settings:
         if _sandbox_grouping_strategy is UNSET:
             sandbox_grouping_strategy = UNSET
         else:
-            sandbox_grouping_strategy = check_sandbox_grouping_strategy(
+            sandbox_grouping_strategy = (
                 _sandbox_grouping_strategy
+                if type(_sandbox_grouping_strategy) is str
+                else check_sandbox_grouping_strategy(_sandbox_grouping_strategy)
             )
 
         _agent_settings = d.pop("agent_settings", UNSET)

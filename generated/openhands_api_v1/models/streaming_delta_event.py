@@ -118,7 +118,7 @@ class StreamingDeltaEvent:
         if _source is UNSET:
             source = UNSET
         else:
-            source = check_event_source(_source)
+            source = _source if type(_source) is str else check_event_source(_source)
 
         content = d.pop("content", UNSET)
 

@@ -201,8 +201,10 @@ class UserInfo:
         if _sandbox_grouping_strategy is UNSET:
             sandbox_grouping_strategy = UNSET
         else:
-            sandbox_grouping_strategy = check_sandbox_grouping_strategy(
+            sandbox_grouping_strategy = (
                 _sandbox_grouping_strategy
+                if type(_sandbox_grouping_strategy) is str
+                else check_sandbox_grouping_strategy(_sandbox_grouping_strategy)
             )
 
         default_sandbox_spec_id = d.pop("default_sandbox_spec_id", UNSET)

@@ -61,7 +61,20 @@ def _parse_response(
         response_200 = []
         _response_200 = response.json()
         for response_200_item_data in _response_200:
-            response_200_item = _parse_response_200_item(response_200_item_data)
+            response_200_item: ConversationInfo | None
+            response_200_item_kind = (
+                response_200_item_data.get("kind")
+                if isinstance(response_200_item_data, dict)
+                else None
+            )
+            if response_200_item_kind == "ConversationInfo":
+                response_200_item_type_0 = ConversationInfo.from_dict(
+                    response_200_item_data
+                )
+
+                response_200_item = response_200_item_type_0
+            else:
+                response_200_item = _parse_response_200_item(response_200_item_data)
 
             response_200.append(response_200_item)
 
