@@ -60,6 +60,8 @@ class AgentSpec:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        if _models_pending:
+            _import_models()
         llm = self.llm.to_dict()
 
         tools: list[dict[str, Any]] | Unset = UNSET
@@ -123,8 +125,8 @@ class AgentSpec:
         return key in self.additional_properties
 
 
-# openhands-api: the models from_dict builds are imported at the first parse: not when this module is
-# imported (that would load the whole model graph), nor by every call (an import statement in a
+# openhands-api: the models from_dict/to_dict use are imported at the first call: not when this module
+# is imported (that would load the whole model graph), nor by every call (an import statement in a
 # function costs 0.6 us, a global name 0.03 us; issue 12).
 _models_pending = True
 

@@ -86,11 +86,8 @@ class ActionEvent:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.action_event_llm_metrics_type_0 import ActionEventLlmMetricsType0
-        from ..models.action_event_tool_call_metadata_type_0 import (
-            ActionEventToolCallMetadataType0,
-        )
-
+        if _models_pending:
+            _import_models()
         id = self.id
 
         action = self.action
@@ -264,8 +261,8 @@ class ActionEvent:
         return key in self.additional_properties
 
 
-# openhands-api: the models from_dict builds are imported at the first parse: not when this module is
-# imported (that would load the whole model graph), nor by every call (an import statement in a
+# openhands-api: the models from_dict/to_dict use are imported at the first call: not when this module
+# is imported (that would load the whole model graph), nor by every call (an import statement in a
 # function costs 0.6 us, a global name 0.03 us; issue 12).
 _models_pending = True
 

@@ -107,10 +107,8 @@ class InitSessionRequest:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.create_microagent import CreateMicroagent
-        from ..models.mcp_config import MCPConfig
-        from ..models.suggested_task import SuggestedTask
-
+        if _models_pending:
+            _import_models()
         repository: None | str | Unset
         if isinstance(self.repository, Unset):
             repository = UNSET
@@ -350,8 +348,8 @@ class InitSessionRequest:
         return init_session_request
 
 
-# openhands-api: the models from_dict builds are imported at the first parse: not when this module is
-# imported (that would load the whole model graph), nor by every call (an import statement in a
+# openhands-api: the models from_dict/to_dict use are imported at the first call: not when this module
+# is imported (that would load the whole model graph), nor by every call (an import statement in a
 # function costs 0.6 us, a global name 0.03 us; issue 12).
 _models_pending = True
 

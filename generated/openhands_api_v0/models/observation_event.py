@@ -88,10 +88,8 @@ class ObservationEvent:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.observation_event_tool_call_metadata_type_0 import (
-            ObservationEventToolCallMetadataType0,
-        )
-
+        if _models_pending:
+            _import_models()
         id = self.id
 
         observation = self.observation
@@ -247,8 +245,8 @@ class ObservationEvent:
         return key in self.additional_properties
 
 
-# openhands-api: the models from_dict builds are imported at the first parse: not when this module is
-# imported (that would load the whole model graph), nor by every call (an import statement in a
+# openhands-api: the models from_dict/to_dict use are imported at the first call: not when this module
+# is imported (that would load the whole model graph), nor by every call (an import statement in a
 # function costs 0.6 us, a global name 0.03 us; issue 12).
 _models_pending = True
 

@@ -51,9 +51,8 @@ class Trajectory:
         return _model_repr(self, ("trajectory",), self.SECRET_FIELDS)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.action_event import ActionEvent
-        from ..models.observation_event import ObservationEvent
-
+        if _models_pending:
+            _import_models()
         trajectory = []
         for trajectory_item_data in self.trajectory:
             trajectory_item: dict[str, Any]
@@ -177,8 +176,8 @@ class Trajectory:
         return key in self.additional_properties
 
 
-# openhands-api: the models from_dict builds are imported at the first parse: not when this module is
-# imported (that would load the whole model graph), nor by every call (an import statement in a
+# openhands-api: the models from_dict/to_dict use are imported at the first call: not when this module
+# is imported (that would load the whole model graph), nor by every call (an import statement in a
 # function costs 0.6 us, a global name 0.03 us; issue 12).
 _models_pending = True
 

@@ -131,8 +131,8 @@ class AppConversation:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.app_conversation_metrics_type_0 import AppConversationMetricsType0
-
+        if _models_pending:
+            _import_models()
         id = self.id
 
         created_by_user_id: None | str | Unset
@@ -478,8 +478,8 @@ class AppConversation:
         return key in self.additional_properties
 
 
-# openhands-api: the models from_dict builds are imported at the first parse: not when this module is
-# imported (that would load the whole model graph), nor by every call (an import statement in a
+# openhands-api: the models from_dict/to_dict use are imported at the first call: not when this module
+# is imported (that would load the whole model graph), nor by every call (an import statement in a
 # function costs 0.6 us, a global name 0.03 us; issue 12).
 _models_pending = True
 

@@ -59,6 +59,8 @@ class AppConversationPage:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        if _models_pending:
+            _import_models()
         items = []
         for items_item_data in self.items:
             items_item = items_item_data.to_dict()
@@ -121,8 +123,8 @@ class AppConversationPage:
         return key in self.additional_properties
 
 
-# openhands-api: the models from_dict builds are imported at the first parse: not when this module is
-# imported (that would load the whole model graph), nor by every call (an import statement in a
+# openhands-api: the models from_dict/to_dict use are imported at the first call: not when this module
+# is imported (that would load the whole model graph), nor by every call (an import statement in a
 # function costs 0.6 us, a global name 0.03 us; issue 12).
 _models_pending = True
 
