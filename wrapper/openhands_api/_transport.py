@@ -189,6 +189,9 @@ class Transport:
             self._read_body(response, deadline)
         finally:
             response.close()
+            # httpx's response and its (now closed) stream refer to each other: left so, every
+            # response and its body wait for the cyclic GC instead of going with their last reference.
+            response.stream = httpx.ByteStream(b"")
         return response
 
     # --- requests ---------------------------------------------------------------------------------

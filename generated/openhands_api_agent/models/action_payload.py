@@ -82,11 +82,10 @@ class ActionPayload:
 
         message = d.pop("message", UNSET)
 
-        action_payload = cls(
-            kind=kind,
-            command=command,
-            message=message,
-        )
+        action_payload = object.__new__(cls)
+        action_payload.kind = kind
+        action_payload.command = command
+        action_payload.message = message
 
         action_payload.additional_properties = d
         action_payload._raw = src_dict

@@ -56,9 +56,8 @@ class AgentResponseResult:
         d = dict(src_dict)
         response = d.pop("response")
 
-        agent_response_result = cls(
-            response=response,
-        )
+        agent_response_result = object.__new__(cls)
+        agent_response_result.response = response
 
         agent_response_result.additional_properties = d
         agent_response_result._raw = src_dict

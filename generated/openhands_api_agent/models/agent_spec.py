@@ -60,6 +60,8 @@ class AgentSpec:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        if _models_pending:
+            _import_models()
         llm = self.llm.to_dict()
 
         tools: list[dict[str, Any]] | Unset = UNSET
@@ -83,9 +85,8 @@ class AgentSpec:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.llm_config import LLMConfig
-        from ..models.tool_spec import ToolSpec
-
+        if _models_pending:
+            _import_models()
         d = dict(src_dict)
         llm = LLMConfig.from_dict(d.pop("llm"))
 
@@ -122,3 +123,17 @@ class AgentSpec:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# openhands-api: the models from_dict/to_dict use are imported at the first call: not when this module
+# is imported (that would load the whole model graph), nor by every call (an import statement in a
+# function costs 0.6 us, a global name 0.03 us; issue 12).
+_models_pending = True
+
+
+def _import_models() -> None:
+    global _models_pending, LLMConfig, ToolSpec
+    from ..models.llm_config import LLMConfig
+    from ..models.tool_spec import ToolSpec
+
+    _models_pending = False

@@ -8,7 +8,6 @@ from typing import (
     Literal,
     Self,
     TypeVar,
-    cast,
 )
 
 from attrs import define as _attrs_define
@@ -104,7 +103,7 @@ class BashCommand:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        kind = cast("Literal['BashCommand']", d.pop("kind"))
+        kind: Literal["BashCommand"] = d.pop("kind")
         if kind != "BashCommand":
             raise ValueError(f"kind must match const 'BashCommand', got '{kind}'")
 
@@ -114,25 +113,17 @@ class BashCommand:
 
         command = d.pop("command")
 
-        def _parse_cwd(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        cwd = _parse_cwd(d.pop("cwd", UNSET))
+        cwd = d.pop("cwd", UNSET)
 
         timeout = d.pop("timeout", UNSET)
 
-        bash_command = cls(
-            kind=kind,
-            id=id,
-            timestamp=timestamp,
-            command=command,
-            cwd=cwd,
-            timeout=timeout,
-        )
+        bash_command = object.__new__(cls)
+        bash_command.kind = kind
+        bash_command.id = id
+        bash_command.timestamp = timestamp
+        bash_command.command = command
+        bash_command.cwd = cwd
+        bash_command.timeout = timeout
 
         bash_command.additional_properties = d
         bash_command._raw = src_dict

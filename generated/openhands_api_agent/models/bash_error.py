@@ -8,7 +8,6 @@ from typing import (
     Literal,
     Self,
     TypeVar,
-    cast,
 )
 
 from attrs import define as _attrs_define
@@ -96,7 +95,7 @@ class BashError:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        kind = cast("Literal['BashError']", d.pop("kind"))
+        kind: Literal["BashError"] = d.pop("kind")
         if kind != "BashError":
             raise ValueError(f"kind must match const 'BashError', got '{kind}'")
 
@@ -108,13 +107,12 @@ class BashError:
 
         detail = d.pop("detail", UNSET)
 
-        bash_error = cls(
-            kind=kind,
-            id=id,
-            timestamp=timestamp,
-            code=code,
-            detail=detail,
-        )
+        bash_error = object.__new__(cls)
+        bash_error.kind = kind
+        bash_error.id = id
+        bash_error.timestamp = timestamp
+        bash_error.code = code
+        bash_error.detail = detail
 
         bash_error.additional_properties = d
         bash_error._raw = src_dict

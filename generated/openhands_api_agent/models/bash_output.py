@@ -8,7 +8,6 @@ from typing import (
     Literal,
     Self,
     TypeVar,
-    cast,
 )
 
 from attrs import define as _attrs_define
@@ -128,7 +127,7 @@ class BashOutput:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        kind = cast("Literal['BashOutput']", d.pop("kind"))
+        kind: Literal["BashOutput"] = d.pop("kind")
         if kind != "BashOutput":
             raise ValueError(f"kind must match const 'BashOutput', got '{kind}'")
 
@@ -140,43 +139,21 @@ class BashOutput:
 
         order = d.pop("order", UNSET)
 
-        def _parse_exit_code(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        exit_code = d.pop("exit_code", UNSET)
 
-        exit_code = _parse_exit_code(d.pop("exit_code", UNSET))
+        stdout = d.pop("stdout", UNSET)
 
-        def _parse_stdout(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        stderr = d.pop("stderr", UNSET)
 
-        stdout = _parse_stdout(d.pop("stdout", UNSET))
-
-        def _parse_stderr(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        stderr = _parse_stderr(d.pop("stderr", UNSET))
-
-        bash_output = cls(
-            kind=kind,
-            command_id=command_id,
-            id=id,
-            timestamp=timestamp,
-            order=order,
-            exit_code=exit_code,
-            stdout=stdout,
-            stderr=stderr,
-        )
+        bash_output = object.__new__(cls)
+        bash_output.kind = kind
+        bash_output.command_id = command_id
+        bash_output.id = id
+        bash_output.timestamp = timestamp
+        bash_output.order = order
+        bash_output.exit_code = exit_code
+        bash_output.stdout = stdout
+        bash_output.stderr = stderr
 
         bash_output.additional_properties = d
         bash_output._raw = src_dict

@@ -117,13 +117,8 @@ class ConversationInfo:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.conversation_info_metrics_type_0 import (
-            ConversationInfoMetricsType0,
-        )
-        from ..models.conversation_info_runtime_info_type_0 import (
-            ConversationInfoRuntimeInfoType0,
-        )
-
+        if _models_pending:
+            _import_models()
         id = self.id
 
         execution_status: str = self.execution_status
@@ -247,115 +242,70 @@ class ConversationInfo:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.conversation_info_agent import ConversationInfoAgent
-        from ..models.conversation_info_metrics_type_0 import (
-            ConversationInfoMetricsType0,
-        )
-        from ..models.conversation_info_runtime_info_type_0 import (
-            ConversationInfoRuntimeInfoType0,
-        )
-        from ..models.conversation_info_stats import ConversationInfoStats
-        from ..models.conversation_info_tags import ConversationInfoTags
-        from ..models.workspace import Workspace
-
+        if _models_pending:
+            _import_models()
         d = dict(src_dict)
         id = d.pop("id")
 
-        execution_status = check_conversation_execution_status(
-            d.pop("execution_status")
+        _execution_status = d.pop("execution_status")
+        execution_status = (
+            _execution_status
+            if type(_execution_status) is str
+            else check_conversation_execution_status(_execution_status)
         )
 
-        def _parse_title(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        title = _parse_title(d.pop("title", UNSET))
+        title = d.pop("title", UNSET)
 
         _workspace = d.pop("workspace", UNSET)
         workspace: Workspace | Unset
-        if isinstance(_workspace, Unset):
+        if _workspace is UNSET:
             workspace = UNSET
         else:
             workspace = Workspace.from_dict(_workspace)
 
-        def _parse_persistence_dir(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        persistence_dir = _parse_persistence_dir(d.pop("persistence_dir", UNSET))
+        persistence_dir = d.pop("persistence_dir", UNSET)
 
         max_iterations = d.pop("max_iterations", UNSET)
 
         _created_at = d.pop("created_at", UNSET)
         created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
+        if _created_at is UNSET:
             created_at = UNSET
         else:
             created_at = datetime.datetime.fromisoformat(_created_at)
 
         _updated_at = d.pop("updated_at", UNSET)
         updated_at: datetime.datetime | Unset
-        if isinstance(_updated_at, Unset):
+        if _updated_at is UNSET:
             updated_at = UNSET
         else:
             updated_at = datetime.datetime.fromisoformat(_updated_at)
 
-        def _parse_last_user_message_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        last_user_message_id = d.pop("last_user_message_id", UNSET)
 
-        last_user_message_id = _parse_last_user_message_id(
-            d.pop("last_user_message_id", UNSET)
-        )
+        leaf_event_id = d.pop("leaf_event_id", UNSET)
 
-        def _parse_leaf_event_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        leaf_event_id = _parse_leaf_event_id(d.pop("leaf_event_id", UNSET))
-
-        def _parse_parent_conversation_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        parent_conversation_id = _parse_parent_conversation_id(
-            d.pop("parent_conversation_id", UNSET)
-        )
+        parent_conversation_id = d.pop("parent_conversation_id", UNSET)
 
         sub_conversation_ids = cast(list[str], d.pop("sub_conversation_ids", UNSET))
 
         _tags = d.pop("tags", UNSET)
         tags: ConversationInfoTags | Unset
-        if isinstance(_tags, Unset):
+        if _tags is UNSET:
             tags = UNSET
         else:
             tags = ConversationInfoTags.from_dict(_tags)
 
         _agent = d.pop("agent", UNSET)
         agent: ConversationInfoAgent | Unset
-        if isinstance(_agent, Unset):
+        if _agent is UNSET:
             agent = UNSET
         else:
             agent = ConversationInfoAgent.from_dict(_agent)
 
         _stats = d.pop("stats", UNSET)
         stats: ConversationInfoStats | Unset
-        if isinstance(_stats, Unset):
+        if _stats is UNSET:
             stats = UNSET
         else:
             stats = ConversationInfoStats.from_dict(_stats)
@@ -410,25 +360,24 @@ class ConversationInfo:
 
         runtime_info = _parse_runtime_info(d.pop("runtime_info", UNSET))
 
-        conversation_info = cls(
-            id=id,
-            execution_status=execution_status,
-            title=title,
-            workspace=workspace,
-            persistence_dir=persistence_dir,
-            max_iterations=max_iterations,
-            created_at=created_at,
-            updated_at=updated_at,
-            last_user_message_id=last_user_message_id,
-            leaf_event_id=leaf_event_id,
-            parent_conversation_id=parent_conversation_id,
-            sub_conversation_ids=sub_conversation_ids,
-            tags=tags,
-            agent=agent,
-            stats=stats,
-            metrics=metrics,
-            runtime_info=runtime_info,
-        )
+        conversation_info = object.__new__(cls)
+        conversation_info.id = id
+        conversation_info.execution_status = execution_status
+        conversation_info.title = title
+        conversation_info.workspace = workspace
+        conversation_info.persistence_dir = persistence_dir
+        conversation_info.max_iterations = max_iterations
+        conversation_info.created_at = created_at
+        conversation_info.updated_at = updated_at
+        conversation_info.last_user_message_id = last_user_message_id
+        conversation_info.leaf_event_id = leaf_event_id
+        conversation_info.parent_conversation_id = parent_conversation_id
+        conversation_info.sub_conversation_ids = sub_conversation_ids
+        conversation_info.tags = tags
+        conversation_info.agent = agent
+        conversation_info.stats = stats
+        conversation_info.metrics = metrics
+        conversation_info.runtime_info = runtime_info
 
         conversation_info.additional_properties = d
         conversation_info._raw = src_dict
@@ -449,3 +398,30 @@ class ConversationInfo:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# openhands-api: the models from_dict/to_dict use are imported at the first call: not when this module
+# is imported (that would load the whole model graph), nor by every call (an import statement in a
+# function costs 0.6 us, a global name 0.03 us; issue 12).
+_models_pending = True
+
+
+def _import_models() -> None:
+    global \
+        _models_pending, \
+        ConversationInfoAgent, \
+        ConversationInfoMetricsType0, \
+        ConversationInfoRuntimeInfoType0, \
+        ConversationInfoStats, \
+        ConversationInfoTags, \
+        Workspace
+    from ..models.conversation_info_agent import ConversationInfoAgent
+    from ..models.conversation_info_metrics_type_0 import ConversationInfoMetricsType0
+    from ..models.conversation_info_runtime_info_type_0 import (
+        ConversationInfoRuntimeInfoType0,
+    )
+    from ..models.conversation_info_stats import ConversationInfoStats
+    from ..models.conversation_info_tags import ConversationInfoTags
+    from ..models.workspace import Workspace
+
+    _models_pending = False

@@ -44,7 +44,7 @@ class ConversationInfoAgent:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        conversation_info_agent = cls()
+        conversation_info_agent = object.__new__(cls)
 
         conversation_info_agent.additional_properties = d
         conversation_info_agent._raw = src_dict

@@ -42,7 +42,7 @@ class ConversationInfoRuntimeInfoType0:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        conversation_info_runtime_info_type_0 = cls()
+        conversation_info_runtime_info_type_0 = object.__new__(cls)
 
         conversation_info_runtime_info_type_0.additional_properties = d
         conversation_info_runtime_info_type_0._raw = src_dict

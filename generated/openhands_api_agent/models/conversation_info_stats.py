@@ -42,7 +42,7 @@ class ConversationInfoStats:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        conversation_info_stats = cls()
+        conversation_info_stats = object.__new__(cls)
 
         conversation_info_stats.additional_properties = d
         conversation_info_stats._raw = src_dict

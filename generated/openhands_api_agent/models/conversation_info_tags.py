@@ -42,7 +42,7 @@ class ConversationInfoTags:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        conversation_info_tags = cls()
+        conversation_info_tags = object.__new__(cls)
 
         conversation_info_tags.additional_properties = d
         conversation_info_tags._raw = src_dict

@@ -8,7 +8,6 @@ from typing import (
     Literal,
     Self,
     TypeVar,
-    cast,
 )
 
 from attrs import define as _attrs_define
@@ -105,7 +104,7 @@ class ConversationStateUpdateEvent:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        kind = cast("Literal['ConversationStateUpdateEvent']", d.pop("kind"))
+        kind: Literal["ConversationStateUpdateEvent"] = d.pop("kind")
         if kind != "ConversationStateUpdateEvent":
             raise ValueError(
                 f"kind must match const 'ConversationStateUpdateEvent', got '{kind}'"
@@ -117,23 +116,22 @@ class ConversationStateUpdateEvent:
 
         _source = d.pop("source", UNSET)
         source: EventSource | Unset
-        if isinstance(_source, Unset):
+        if _source is UNSET:
             source = UNSET
         else:
-            source = check_event_source(_source)
+            source = _source if type(_source) is str else check_event_source(_source)
 
         key = d.pop("key", UNSET)
 
         value = d.pop("value", UNSET)
 
-        conversation_state_update_event = cls(
-            kind=kind,
-            id=id,
-            timestamp=timestamp,
-            source=source,
-            key=key,
-            value=value,
-        )
+        conversation_state_update_event = object.__new__(cls)
+        conversation_state_update_event.kind = kind
+        conversation_state_update_event.id = id
+        conversation_state_update_event.timestamp = timestamp
+        conversation_state_update_event.source = source
+        conversation_state_update_event.key = key
+        conversation_state_update_event.value = value
 
         conversation_state_update_event.additional_properties = d
         conversation_state_update_event._raw = src_dict

@@ -56,9 +56,8 @@ class ErrorDetail:
         d = dict(src_dict)
         detail = d.pop("detail", UNSET)
 
-        error_detail = cls(
-            detail=detail,
-        )
+        error_detail = object.__new__(cls)
+        error_detail.detail = detail
 
         error_detail.additional_properties = d
         error_detail._raw = src_dict

@@ -7,7 +7,6 @@ from typing import (
     ClassVar,
     Self,
     TypeVar,
-    cast,
 )
 
 from attrs import define as _attrs_define
@@ -87,14 +86,7 @@ class ExecuteBashRequest:
         d = dict(src_dict)
         command = d.pop("command")
 
-        def _parse_cwd(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        cwd = _parse_cwd(d.pop("cwd", UNSET))
+        cwd = d.pop("cwd", UNSET)
 
         timeout = d.pop("timeout", UNSET)
 

@@ -72,14 +72,14 @@ class GitChange:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        status = check_git_change_status(d.pop("status"))
+        _status = d.pop("status")
+        status = _status if type(_status) is str else check_git_change_status(_status)
 
         path = d.pop("path")
 
-        git_change = cls(
-            status=status,
-            path=path,
-        )
+        git_change = object.__new__(cls)
+        git_change.status = status
+        git_change.path = path
 
         git_change.additional_properties = d
         git_change._raw = src_dict

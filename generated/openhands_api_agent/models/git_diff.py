@@ -7,7 +7,6 @@ from typing import (
     ClassVar,
     Self,
     TypeVar,
-    cast,
 )
 
 from attrs import define as _attrs_define
@@ -74,25 +73,13 @@ class GitDiff:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
+        modified = d.pop("modified")
 
-        def _parse_modified(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
+        original = d.pop("original")
 
-        modified = _parse_modified(d.pop("modified"))
-
-        def _parse_original(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        original = _parse_original(d.pop("original"))
-
-        git_diff = cls(
-            modified=modified,
-            original=original,
-        )
+        git_diff = object.__new__(cls)
+        git_diff.modified = modified
+        git_diff.original = original
 
         git_diff.additional_properties = d
         git_diff._raw = src_dict

@@ -7,7 +7,6 @@ from typing import (
     ClassVar,
     Self,
     TypeVar,
-    cast,
 )
 
 from attrs import define as _attrs_define
@@ -98,23 +97,9 @@ class LLMConfig:
         d = dict(src_dict)
         model = d.pop("model")
 
-        def _parse_base_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        base_url = d.pop("base_url", UNSET)
 
-        base_url = _parse_base_url(d.pop("base_url", UNSET))
-
-        def _parse_api_key(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        api_key = _parse_api_key(d.pop("api_key", UNSET))
+        api_key = d.pop("api_key", UNSET)
 
         num_retries = d.pop("num_retries", UNSET)
 

@@ -8,7 +8,6 @@ from typing import (
     Literal,
     Self,
     TypeVar,
-    cast,
 )
 
 from attrs import define as _attrs_define
@@ -91,7 +90,7 @@ class PauseEvent:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        kind = cast("Literal['PauseEvent']", d.pop("kind"))
+        kind: Literal["PauseEvent"] = d.pop("kind")
         if kind != "PauseEvent":
             raise ValueError(f"kind must match const 'PauseEvent', got '{kind}'")
 
@@ -101,17 +100,16 @@ class PauseEvent:
 
         _source = d.pop("source", UNSET)
         source: EventSource | Unset
-        if isinstance(_source, Unset):
+        if _source is UNSET:
             source = UNSET
         else:
-            source = check_event_source(_source)
+            source = _source if type(_source) is str else check_event_source(_source)
 
-        pause_event = cls(
-            kind=kind,
-            id=id,
-            timestamp=timestamp,
-            source=source,
-        )
+        pause_event = object.__new__(cls)
+        pause_event.kind = kind
+        pause_event.id = id
+        pause_event.timestamp = timestamp
+        pause_event.source = source
 
         pause_event.additional_properties = d
         pause_event._raw = src_dict

@@ -159,25 +159,26 @@ class ServerInfo:
 
         _conversation_runtime = d.pop("conversation_runtime", UNSET)
         conversation_runtime: ServerInfoConversationRuntime | Unset
-        if isinstance(_conversation_runtime, Unset):
+        if _conversation_runtime is UNSET:
             conversation_runtime = UNSET
         else:
-            conversation_runtime = check_server_info_conversation_runtime(
+            conversation_runtime = (
                 _conversation_runtime
+                if type(_conversation_runtime) is str
+                else check_server_info_conversation_runtime(_conversation_runtime)
             )
 
-        server_info = cls(
-            uptime=uptime,
-            idle_time=idle_time,
-            title=title,
-            version=version,
-            sdk_version=sdk_version,
-            tools_version=tools_version,
-            python_version=python_version,
-            usable_tools=usable_tools,
-            capabilities=capabilities,
-            conversation_runtime=conversation_runtime,
-        )
+        server_info = object.__new__(cls)
+        server_info.uptime = uptime
+        server_info.idle_time = idle_time
+        server_info.title = title
+        server_info.version = version
+        server_info.sdk_version = sdk_version
+        server_info.tools_version = tools_version
+        server_info.python_version = python_version
+        server_info.usable_tools = usable_tools
+        server_info.capabilities = capabilities
+        server_info.conversation_runtime = conversation_runtime
 
         server_info.additional_properties = d
         server_info._raw = src_dict

@@ -8,7 +8,6 @@ from typing import (
     ClassVar,
     Self,
     TypeVar,
-    cast,
 )
 
 from attrs import define as _attrs_define
@@ -94,6 +93,8 @@ class StartConversationRequest:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        if _models_pending:
+            _import_models()
         workspace = self.workspace.to_dict()
 
         agent: dict[str, Any] | Unset = UNSET
@@ -142,35 +143,23 @@ class StartConversationRequest:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.agent_spec import AgentSpec
-        from ..models.send_message_request import SendMessageRequest
-        from ..models.start_conversation_request_tags import (
-            StartConversationRequestTags,
-        )
-        from ..models.workspace_spec import WorkspaceSpec
-
+        if _models_pending:
+            _import_models()
         d = dict(src_dict)
         workspace = WorkspaceSpec.from_dict(d.pop("workspace"))
 
         _agent = d.pop("agent", UNSET)
         agent: AgentSpec | Unset
-        if isinstance(_agent, Unset):
+        if _agent is UNSET:
             agent = UNSET
         else:
             agent = AgentSpec.from_dict(_agent)
 
-        def _parse_conversation_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        conversation_id = _parse_conversation_id(d.pop("conversation_id", UNSET))
+        conversation_id = d.pop("conversation_id", UNSET)
 
         _initial_message = d.pop("initial_message", UNSET)
         initial_message: SendMessageRequest | Unset
-        if isinstance(_initial_message, Unset):
+        if _initial_message is UNSET:
             initial_message = UNSET
         else:
             initial_message = SendMessageRequest.from_dict(_initial_message)
@@ -181,7 +170,7 @@ class StartConversationRequest:
 
         _tags = d.pop("tags", UNSET)
         tags: StartConversationRequestTags | Unset
-        if isinstance(_tags, Unset):
+        if _tags is UNSET:
             tags = UNSET
         else:
             tags = StartConversationRequestTags.from_dict(_tags)
@@ -215,3 +204,24 @@ class StartConversationRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# openhands-api: the models from_dict/to_dict use are imported at the first call: not when this module
+# is imported (that would load the whole model graph), nor by every call (an import statement in a
+# function costs 0.6 us, a global name 0.03 us; issue 12).
+_models_pending = True
+
+
+def _import_models() -> None:
+    global \
+        _models_pending, \
+        AgentSpec, \
+        SendMessageRequest, \
+        StartConversationRequestTags, \
+        WorkspaceSpec
+    from ..models.agent_spec import AgentSpec
+    from ..models.send_message_request import SendMessageRequest
+    from ..models.start_conversation_request_tags import StartConversationRequestTags
+    from ..models.workspace_spec import WorkspaceSpec
+
+    _models_pending = False

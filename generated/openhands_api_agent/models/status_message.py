@@ -55,9 +55,8 @@ class StatusMessage:
         d = dict(src_dict)
         status = d.pop("status", UNSET)
 
-        status_message = cls(
-            status=status,
-        )
+        status_message = object.__new__(cls)
+        status_message.status = status
 
         status_message.additional_properties = d
         status_message._raw = src_dict

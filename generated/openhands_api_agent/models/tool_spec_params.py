@@ -42,7 +42,7 @@ class ToolSpecParams:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        tool_spec_params = cls()
+        tool_spec_params = object.__new__(cls)
 
         tool_spec_params.additional_properties = d
         tool_spec_params._raw = src_dict

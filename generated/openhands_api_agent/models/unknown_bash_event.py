@@ -57,9 +57,8 @@ class UnknownBashEvent:
         d = dict(src_dict)
         kind = d.pop("kind")
 
-        unknown_bash_event = cls(
-            kind=kind,
-        )
+        unknown_bash_event = object.__new__(cls)
+        unknown_bash_event.kind = kind
 
         unknown_bash_event.additional_properties = d
         unknown_bash_event._raw = src_dict

@@ -44,7 +44,7 @@ class UpdateConversationRequestTags:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        update_conversation_request_tags = cls()
+        update_conversation_request_tags = object.__new__(cls)
 
         update_conversation_request_tags.additional_properties = d
         update_conversation_request_tags._raw = src_dict

@@ -70,10 +70,9 @@ class UploadResult:
 
         file_size = d.pop("file_size", UNSET)
 
-        upload_result = cls(
-            success=success,
-            file_size=file_size,
-        )
+        upload_result = object.__new__(cls)
+        upload_result.success = success
+        upload_result.file_size = file_size
 
         upload_result.additional_properties = d
         upload_result._raw = src_dict

@@ -7,7 +7,6 @@ from typing import (
     ClassVar,
     Self,
     TypeVar,
-    cast,
 )
 
 from attrs import define as _attrs_define
@@ -99,11 +98,7 @@ class ValidationErrorItem:
         if _loc is not UNSET:
             loc = []
             for loc_item_data in _loc:
-
-                def _parse_loc_item(data: object) -> int | str:
-                    return cast(int | str, data)
-
-                loc_item = _parse_loc_item(loc_item_data)
+                loc_item = loc_item_data
 
                 loc.append(loc_item)
 
@@ -111,12 +106,11 @@ class ValidationErrorItem:
 
         input_ = d.pop("input", UNSET)
 
-        validation_error_item = cls(
-            type_=type_,
-            loc=loc,
-            msg=msg,
-            input_=input_,
-        )
+        validation_error_item = object.__new__(cls)
+        validation_error_item.type_ = type_
+        validation_error_item.loc = loc
+        validation_error_item.msg = msg
+        validation_error_item.input_ = input_
 
         validation_error_item.additional_properties = d
         validation_error_item._raw = src_dict

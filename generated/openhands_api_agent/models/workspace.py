@@ -73,10 +73,9 @@ class Workspace:
 
         kind = d.pop("kind", UNSET)
 
-        workspace = cls(
-            working_dir=working_dir,
-            kind=kind,
-        )
+        workspace = object.__new__(cls)
+        workspace.working_dir = working_dir
+        workspace.kind = kind
 
         workspace.additional_properties = d
         workspace._raw = src_dict

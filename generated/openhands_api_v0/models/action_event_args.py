@@ -42,7 +42,7 @@ class ActionEventArgs:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        action_event_args = cls()
+        action_event_args = object.__new__(cls)
 
         action_event_args.additional_properties = d
         action_event_args._raw = src_dict

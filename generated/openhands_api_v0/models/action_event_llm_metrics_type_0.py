@@ -42,7 +42,7 @@ class ActionEventLlmMetricsType0:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        action_event_llm_metrics_type_0 = cls()
+        action_event_llm_metrics_type_0 = object.__new__(cls)
 
         action_event_llm_metrics_type_0.additional_properties = d
         action_event_llm_metrics_type_0._raw = src_dict

@@ -72,10 +72,9 @@ class AddMessageResponse:
 
         error = d.pop("error", UNSET)
 
-        add_message_response = cls(
-            success=success,
-            error=error,
-        )
+        add_message_response = object.__new__(cls)
+        add_message_response.success = success
+        add_message_response.error = error
 
         add_message_response.additional_properties = d
         add_message_response._raw = src_dict

@@ -55,9 +55,8 @@ class AliveResponse:
         d = dict(src_dict)
         status = d.pop("status", UNSET)
 
-        alive_response = cls(
-            status=status,
-        )
+        alive_response = object.__new__(cls)
+        alive_response.status = status
 
         alive_response.additional_properties = d
         alive_response._raw = src_dict

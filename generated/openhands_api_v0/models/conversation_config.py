@@ -7,7 +7,6 @@ from typing import (
     ClassVar,
     Self,
     TypeVar,
-    cast,
 )
 
 from attrs import define as _attrs_define
@@ -80,29 +79,13 @@ class ConversationConfig:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
+        runtime_id = d.pop("runtime_id", UNSET)
 
-        def _parse_runtime_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        session_id = d.pop("session_id", UNSET)
 
-        runtime_id = _parse_runtime_id(d.pop("runtime_id", UNSET))
-
-        def _parse_session_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        session_id = _parse_session_id(d.pop("session_id", UNSET))
-
-        conversation_config = cls(
-            runtime_id=runtime_id,
-            session_id=session_id,
-        )
+        conversation_config = object.__new__(cls)
+        conversation_config.runtime_id = runtime_id
+        conversation_config.session_id = session_id
 
         conversation_config.additional_properties = d
         conversation_config._raw = src_dict

@@ -254,7 +254,8 @@ class ConversationInfo:
 
         title = d.pop("title")
 
-        status = check_conversation_status(d.pop("status"))
+        _status = d.pop("status")
+        status = _status if type(_status) is str else check_conversation_status(_status)
 
         def _parse_last_updated_at(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -290,25 +291,9 @@ class ConversationInfo:
 
         runtime_status = _parse_runtime_status(d.pop("runtime_status", UNSET))
 
-        def _parse_selected_repository(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        selected_repository = d.pop("selected_repository", UNSET)
 
-        selected_repository = _parse_selected_repository(
-            d.pop("selected_repository", UNSET)
-        )
-
-        def _parse_selected_branch(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        selected_branch = _parse_selected_branch(d.pop("selected_branch", UNSET))
+        selected_branch = d.pop("selected_branch", UNSET)
 
         def _parse_git_provider(data: object) -> None | ProviderType | Unset:
             if data is None:
@@ -346,27 +331,13 @@ class ConversationInfo:
 
         num_connections = d.pop("num_connections", UNSET)
 
-        def _parse_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        url = d.pop("url", UNSET)
 
-        url = _parse_url(d.pop("url", UNSET))
-
-        def _parse_session_api_key(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        session_api_key = _parse_session_api_key(d.pop("session_api_key", UNSET))
+        session_api_key = d.pop("session_api_key", UNSET)
 
         _created_at = d.pop("created_at", UNSET)
         created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
+        if _created_at is UNSET:
             created_at = UNSET
         else:
             created_at = datetime.datetime.fromisoformat(_created_at)
@@ -377,44 +348,29 @@ class ConversationInfo:
 
         sub_conversation_ids = cast(list[str], d.pop("sub_conversation_ids", UNSET))
 
-        def _parse_public(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        public = d.pop("public", UNSET)
 
-        public = _parse_public(d.pop("public", UNSET))
+        sandbox_id = d.pop("sandbox_id", UNSET)
 
-        def _parse_sandbox_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sandbox_id = _parse_sandbox_id(d.pop("sandbox_id", UNSET))
-
-        conversation_info = cls(
-            conversation_id=conversation_id,
-            title=title,
-            status=status,
-            last_updated_at=last_updated_at,
-            runtime_status=runtime_status,
-            selected_repository=selected_repository,
-            selected_branch=selected_branch,
-            git_provider=git_provider,
-            trigger=trigger,
-            num_connections=num_connections,
-            url=url,
-            session_api_key=session_api_key,
-            created_at=created_at,
-            pr_number=pr_number,
-            conversation_version=conversation_version,
-            sub_conversation_ids=sub_conversation_ids,
-            public=public,
-            sandbox_id=sandbox_id,
-        )
+        conversation_info = object.__new__(cls)
+        conversation_info.conversation_id = conversation_id
+        conversation_info.title = title
+        conversation_info.status = status
+        conversation_info.last_updated_at = last_updated_at
+        conversation_info.runtime_status = runtime_status
+        conversation_info.selected_repository = selected_repository
+        conversation_info.selected_branch = selected_branch
+        conversation_info.git_provider = git_provider
+        conversation_info.trigger = trigger
+        conversation_info.num_connections = num_connections
+        conversation_info.url = url
+        conversation_info.session_api_key = session_api_key
+        conversation_info.created_at = created_at
+        conversation_info.pr_number = pr_number
+        conversation_info.conversation_version = conversation_version
+        conversation_info.sub_conversation_ids = sub_conversation_ids
+        conversation_info.public = public
+        conversation_info.sandbox_id = sandbox_id
 
         conversation_info.additional_properties = d
         conversation_info._raw = src_dict

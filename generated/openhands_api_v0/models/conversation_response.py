@@ -103,14 +103,7 @@ class ConversationResponse:
 
         conversation_id = d.pop("conversation_id")
 
-        def _parse_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        message = _parse_message(d.pop("message", UNSET))
+        message = d.pop("message", UNSET)
 
         def _parse_conversation_status(
             data: object,
@@ -133,12 +126,11 @@ class ConversationResponse:
             d.pop("conversation_status", UNSET)
         )
 
-        conversation_response = cls(
-            status=status,
-            conversation_id=conversation_id,
-            message=message,
-            conversation_status=conversation_status,
-        )
+        conversation_response = object.__new__(cls)
+        conversation_response.status = status
+        conversation_response.conversation_id = conversation_id
+        conversation_response.message = message
+        conversation_response.conversation_status = conversation_status
 
         conversation_response.additional_properties = d
         conversation_response._raw = src_dict

@@ -129,14 +129,7 @@ class CreateMicroagent:
 
         git_provider = _parse_git_provider(d.pop("git_provider", UNSET))
 
-        def _parse_title(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        title = _parse_title(d.pop("title", UNSET))
+        title = d.pop("title", UNSET)
 
         create_microagent = cls(
             repo=repo,

@@ -119,15 +119,14 @@ class ErrorBody:
 
         conversation_id = d.pop("conversation_id", UNSET)
 
-        error_body = cls(
-            detail=detail,
-            status=status,
-            message=message,
-            msg_id=msg_id,
-            error=error,
-            success=success,
-            conversation_id=conversation_id,
-        )
+        error_body = object.__new__(cls)
+        error_body.detail = detail
+        error_body.status = status
+        error_body.message = message
+        error_body.msg_id = msg_id
+        error_body.error = error
+        error_body.success = success
+        error_body.conversation_id = conversation_id
 
         error_body.additional_properties = d
         error_body._raw = src_dict

@@ -42,7 +42,7 @@ class MCPConfigStdioServersItem:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        mcp_config_stdio_servers_item = cls()
+        mcp_config_stdio_servers_item = object.__new__(cls)
 
         mcp_config_stdio_servers_item.additional_properties = d
         mcp_config_stdio_servers_item._raw = src_dict

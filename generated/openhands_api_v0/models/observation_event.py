@@ -88,10 +88,8 @@ class ObservationEvent:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.observation_event_tool_call_metadata_type_0 import (
-            ObservationEventToolCallMetadataType0,
-        )
-
+        if _models_pending:
+            _import_models()
         id = self.id
 
         observation = self.observation
@@ -157,11 +155,8 @@ class ObservationEvent:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.observation_event_extras import ObservationEventExtras
-        from ..models.observation_event_tool_call_metadata_type_0 import (
-            ObservationEventToolCallMetadataType0,
-        )
-
+        if _models_pending:
+            _import_models()
         d = dict(src_dict)
         id = d.pop("id")
 
@@ -177,28 +172,14 @@ class ObservationEvent:
 
         _extras = d.pop("extras", UNSET)
         extras: ObservationEventExtras | Unset
-        if isinstance(_extras, Unset):
+        if _extras is UNSET:
             extras = UNSET
         else:
             extras = ObservationEventExtras.from_dict(_extras)
 
-        def _parse_cause(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        cause = d.pop("cause", UNSET)
 
-        cause = _parse_cause(d.pop("cause", UNSET))
-
-        def _parse_success(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        success = _parse_success(d.pop("success", UNSET))
+        success = d.pop("success", UNSET)
 
         def _parse_tool_call_metadata(
             data: object,
@@ -231,18 +212,17 @@ class ObservationEvent:
             d.pop("tool_call_metadata", UNSET)
         )
 
-        observation_event = cls(
-            id=id,
-            observation=observation,
-            timestamp=timestamp,
-            source=source,
-            message=message,
-            content=content,
-            extras=extras,
-            cause=cause,
-            success=success,
-            tool_call_metadata=tool_call_metadata,
-        )
+        observation_event = object.__new__(cls)
+        observation_event.id = id
+        observation_event.observation = observation
+        observation_event.timestamp = timestamp
+        observation_event.source = source
+        observation_event.message = message
+        observation_event.content = content
+        observation_event.extras = extras
+        observation_event.cause = cause
+        observation_event.success = success
+        observation_event.tool_call_metadata = tool_call_metadata
 
         observation_event.additional_properties = d
         observation_event._raw = src_dict
@@ -263,3 +243,22 @@ class ObservationEvent:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# openhands-api: the models from_dict/to_dict use are imported at the first call: not when this module
+# is imported (that would load the whole model graph), nor by every call (an import statement in a
+# function costs 0.6 us, a global name 0.03 us; issue 12).
+_models_pending = True
+
+
+def _import_models() -> None:
+    global \
+        _models_pending, \
+        ObservationEventExtras, \
+        ObservationEventToolCallMetadataType0
+    from ..models.observation_event_extras import ObservationEventExtras
+    from ..models.observation_event_tool_call_metadata_type_0 import (
+        ObservationEventToolCallMetadataType0,
+    )
+
+    _models_pending = False

@@ -44,7 +44,7 @@ class ObservationEventExtras:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        observation_event_extras = cls()
+        observation_event_extras = object.__new__(cls)
 
         observation_event_extras.additional_properties = d
         observation_event_extras._raw = src_dict

@@ -42,7 +42,7 @@ class ObservationEventToolCallMetadataType0:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        observation_event_tool_call_metadata_type_0 = cls()
+        observation_event_tool_call_metadata_type_0 = object.__new__(cls)
 
         observation_event_tool_call_metadata_type_0.additional_properties = d
         observation_event_tool_call_metadata_type_0._raw = src_dict

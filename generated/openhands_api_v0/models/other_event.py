@@ -56,9 +56,8 @@ class OtherEvent:
         d = dict(src_dict)
         id = d.pop("id", UNSET)
 
-        other_event = cls(
-            id=id,
-        )
+        other_event = object.__new__(cls)
+        other_event.id = id
 
         other_event.additional_properties = d
         other_event._raw = src_dict

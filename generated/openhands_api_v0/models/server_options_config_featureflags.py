@@ -42,7 +42,7 @@ class ServerOptionsConfigFEATUREFLAGS:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        server_options_config_featureflags = cls()
+        server_options_config_featureflags = object.__new__(cls)
 
         server_options_config_featureflags.additional_properties = d
         server_options_config_featureflags._raw = src_dict

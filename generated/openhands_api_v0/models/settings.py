@@ -7,7 +7,6 @@ from typing import (
     ClassVar,
     Self,
     TypeVar,
-    cast,
 )
 
 from attrs import define as _attrs_define
@@ -188,109 +187,29 @@ class Settings:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
+        language = d.pop("language", UNSET)
 
-        def _parse_language(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        agent = d.pop("agent", UNSET)
 
-        language = _parse_language(d.pop("language", UNSET))
+        max_iterations = d.pop("max_iterations", UNSET)
 
-        def _parse_agent(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        security_analyzer = d.pop("security_analyzer", UNSET)
 
-        agent = _parse_agent(d.pop("agent", UNSET))
+        confirmation_mode = d.pop("confirmation_mode", UNSET)
 
-        def _parse_max_iterations(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        llm_model = d.pop("llm_model", UNSET)
 
-        max_iterations = _parse_max_iterations(d.pop("max_iterations", UNSET))
+        llm_api_key = d.pop("llm_api_key", UNSET)
 
-        def _parse_security_analyzer(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        security_analyzer = _parse_security_analyzer(d.pop("security_analyzer", UNSET))
-
-        def _parse_confirmation_mode(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        confirmation_mode = _parse_confirmation_mode(d.pop("confirmation_mode", UNSET))
-
-        def _parse_llm_model(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        llm_model = _parse_llm_model(d.pop("llm_model", UNSET))
-
-        def _parse_llm_api_key(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        llm_api_key = _parse_llm_api_key(d.pop("llm_api_key", UNSET))
-
-        def _parse_llm_base_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        llm_base_url = _parse_llm_base_url(d.pop("llm_base_url", UNSET))
+        llm_base_url = d.pop("llm_base_url", UNSET)
 
         enable_default_condenser = d.pop("enable_default_condenser", UNSET)
 
-        def _parse_user_consents_to_analytics(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        user_consents_to_analytics = d.pop("user_consents_to_analytics", UNSET)
 
-        user_consents_to_analytics = _parse_user_consents_to_analytics(
-            d.pop("user_consents_to_analytics", UNSET)
-        )
+        git_user_name = d.pop("git_user_name", UNSET)
 
-        def _parse_git_user_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        git_user_name = _parse_git_user_name(d.pop("git_user_name", UNSET))
-
-        def _parse_git_user_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        git_user_email = _parse_git_user_email(d.pop("git_user_email", UNSET))
+        git_user_email = d.pop("git_user_email", UNSET)
 
         settings = cls(
             language=language,

@@ -55,9 +55,8 @@ class SettingsStored:
         d = dict(src_dict)
         message = d.pop("message", UNSET)
 
-        settings_stored = cls(
-            message=message,
-        )
+        settings_stored = object.__new__(cls)
+        settings_stored.message = message
 
         settings_stored.additional_properties = d
         settings_stored._raw = src_dict

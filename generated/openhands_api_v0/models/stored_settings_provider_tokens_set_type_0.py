@@ -7,7 +7,6 @@ from typing import (
     ClassVar,
     Self,
     TypeVar,
-    cast,
 )
 
 from attrs import define as _attrs_define
@@ -51,17 +50,11 @@ class StoredSettingsProviderTokensSetType0:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        stored_settings_provider_tokens_set_type_0 = cls()
+        stored_settings_provider_tokens_set_type_0 = object.__new__(cls)
 
         additional_properties = {}
         for prop_name, prop_dict in d.items():
-
-            def _parse_additional_property(data: object) -> None | str:
-                if data is None:
-                    return data
-                return cast(None | str, data)
-
-            additional_property = _parse_additional_property(prop_dict)
+            additional_property = prop_dict
 
             additional_properties[prop_name] = additional_property
 

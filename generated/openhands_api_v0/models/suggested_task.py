@@ -122,9 +122,17 @@ class SuggestedTask:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        git_provider = check_provider_type(d.pop("git_provider"))
+        _git_provider = d.pop("git_provider")
+        git_provider = (
+            _git_provider
+            if type(_git_provider) is str
+            else check_provider_type(_git_provider)
+        )
 
-        task_type = check_task_type(d.pop("task_type"))
+        _task_type = d.pop("task_type")
+        task_type = (
+            _task_type if type(_task_type) is str else check_task_type(_task_type)
+        )
 
         repo = d.pop("repo")
 

@@ -42,7 +42,7 @@ class ValidationErrorItemCtx:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        validation_error_item_ctx = cls()
+        validation_error_item_ctx = object.__new__(cls)
 
         validation_error_item_ctx.additional_properties = d
         validation_error_item_ctx._raw = src_dict

@@ -87,8 +87,8 @@ class ActionEvent:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.action_payload import ActionPayload
-
+        if _models_pending:
+            _import_models()
         kind = self.kind
 
         id = self.id
@@ -156,10 +156,10 @@ class ActionEvent:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.action_payload import ActionPayload
-
+        if _models_pending:
+            _import_models()
         d = dict(src_dict)
-        kind = cast("Literal['ActionEvent']", d.pop("kind"))
+        kind: Literal["ActionEvent"] = d.pop("kind")
         if kind != "ActionEvent":
             raise ValueError(f"kind must match const 'ActionEvent', got '{kind}'")
 
@@ -169,39 +169,29 @@ class ActionEvent:
 
         _source = d.pop("source", UNSET)
         source: EventSource | Unset
-        if isinstance(_source, Unset):
+        if _source is UNSET:
             source = UNSET
         else:
-            source = check_event_source(_source)
+            source = _source if type(_source) is str else check_event_source(_source)
 
-        def _parse_parent_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        parent_id = _parse_parent_id(d.pop("parent_id", UNSET))
+        parent_id = d.pop("parent_id", UNSET)
 
         tool_name = d.pop("tool_name", UNSET)
 
         tool_call_id = d.pop("tool_call_id", UNSET)
 
-        def _parse_summary(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        summary = _parse_summary(d.pop("summary", UNSET))
+        summary = d.pop("summary", UNSET)
 
         _security_risk = d.pop("security_risk", UNSET)
         security_risk: SecurityRisk | Unset
-        if isinstance(_security_risk, Unset):
+        if _security_risk is UNSET:
             security_risk = UNSET
         else:
-            security_risk = check_security_risk(_security_risk)
+            security_risk = (
+                _security_risk
+                if type(_security_risk) is str
+                else check_security_risk(_security_risk)
+            )
 
         def _parse_action(data: object) -> ActionPayload | None | Unset:
             if data is None:
@@ -226,18 +216,17 @@ class ActionEvent:
 
         action = _parse_action(d.pop("action", UNSET))
 
-        action_event = cls(
-            kind=kind,
-            id=id,
-            timestamp=timestamp,
-            source=source,
-            parent_id=parent_id,
-            tool_name=tool_name,
-            tool_call_id=tool_call_id,
-            summary=summary,
-            security_risk=security_risk,
-            action=action,
-        )
+        action_event = object.__new__(cls)
+        action_event.kind = kind
+        action_event.id = id
+        action_event.timestamp = timestamp
+        action_event.source = source
+        action_event.parent_id = parent_id
+        action_event.tool_name = tool_name
+        action_event.tool_call_id = tool_call_id
+        action_event.summary = summary
+        action_event.security_risk = security_risk
+        action_event.action = action
 
         action_event.additional_properties = d
         action_event._raw = src_dict
@@ -258,3 +247,16 @@ class ActionEvent:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# openhands-api: the models from_dict/to_dict use are imported at the first call: not when this module
+# is imported (that would load the whole model graph), nor by every call (an import statement in a
+# function costs 0.6 us, a global name 0.03 us; issue 12).
+_models_pending = True
+
+
+def _import_models() -> None:
+    global _models_pending, ActionPayload
+    from ..models.action_payload import ActionPayload
+
+    _models_pending = False

@@ -8,7 +8,6 @@ from typing import (
     Literal,
     Self,
     TypeVar,
-    cast,
 )
 
 from attrs import define as _attrs_define
@@ -112,7 +111,7 @@ class AgentErrorEvent:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        kind = cast("Literal['AgentErrorEvent']", d.pop("kind"))
+        kind: Literal["AgentErrorEvent"] = d.pop("kind")
         if kind != "AgentErrorEvent":
             raise ValueError(f"kind must match const 'AgentErrorEvent', got '{kind}'")
 
@@ -122,10 +121,10 @@ class AgentErrorEvent:
 
         _source = d.pop("source", UNSET)
         source: EventSource | Unset
-        if isinstance(_source, Unset):
+        if _source is UNSET:
             source = UNSET
         else:
-            source = check_event_source(_source)
+            source = _source if type(_source) is str else check_event_source(_source)
 
         tool_name = d.pop("tool_name", UNSET)
 
@@ -133,15 +132,14 @@ class AgentErrorEvent:
 
         error = d.pop("error", UNSET)
 
-        agent_error_event = cls(
-            kind=kind,
-            id=id,
-            timestamp=timestamp,
-            source=source,
-            tool_name=tool_name,
-            tool_call_id=tool_call_id,
-            error=error,
-        )
+        agent_error_event = object.__new__(cls)
+        agent_error_event.kind = kind
+        agent_error_event.id = id
+        agent_error_event.timestamp = timestamp
+        agent_error_event.source = source
+        agent_error_event.tool_name = tool_name
+        agent_error_event.tool_call_id = tool_call_id
+        agent_error_event.error = error
 
         agent_error_event.additional_properties = d
         agent_error_event._raw = src_dict

@@ -42,7 +42,7 @@ class AppConversationMetricsType0:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        app_conversation_metrics_type_0 = cls()
+        app_conversation_metrics_type_0 = object.__new__(cls)
 
         app_conversation_metrics_type_0.additional_properties = d
         app_conversation_metrics_type_0._raw = src_dict

@@ -44,7 +44,7 @@ class AppConversationStartTaskRequest:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        app_conversation_start_task_request = cls()
+        app_conversation_start_task_request = object.__new__(cls)
 
         app_conversation_start_task_request.additional_properties = d
         app_conversation_start_task_request._raw = src_dict

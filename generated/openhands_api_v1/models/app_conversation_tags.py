@@ -42,7 +42,7 @@ class AppConversationTags:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        app_conversation_tags = cls()
+        app_conversation_tags = object.__new__(cls)
 
         app_conversation_tags.additional_properties = d
         app_conversation_tags._raw = src_dict

@@ -7,7 +7,6 @@ from typing import (
     ClassVar,
     Self,
     TypeVar,
-    cast,
 )
 
 from attrs import define as _attrs_define
@@ -93,25 +92,21 @@ class AppSendMessageResponse:
 
         _sandbox_status = d.pop("sandbox_status", UNSET)
         sandbox_status: SandboxStatus | Unset
-        if isinstance(_sandbox_status, Unset):
+        if _sandbox_status is UNSET:
             sandbox_status = UNSET
         else:
-            sandbox_status = check_sandbox_status(_sandbox_status)
+            sandbox_status = (
+                _sandbox_status
+                if type(_sandbox_status) is str
+                else check_sandbox_status(_sandbox_status)
+            )
 
-        def _parse_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        message = d.pop("message", UNSET)
 
-        message = _parse_message(d.pop("message", UNSET))
-
-        app_send_message_response = cls(
-            success=success,
-            sandbox_status=sandbox_status,
-            message=message,
-        )
+        app_send_message_response = object.__new__(cls)
+        app_send_message_response.success = success
+        app_send_message_response.sandbox_status = sandbox_status
+        app_send_message_response.message = message
 
         app_send_message_response.additional_properties = d
         app_send_message_response._raw = src_dict

@@ -71,10 +71,9 @@ class ContentItem:
 
         text = d.pop("text", UNSET)
 
-        content_item = cls(
-            type_=type_,
-            text=text,
-        )
+        content_item = object.__new__(cls)
+        content_item.type_ = type_
+        content_item.text = text
 
         content_item.additional_properties = d
         content_item._raw = src_dict

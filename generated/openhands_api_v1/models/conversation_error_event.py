@@ -8,7 +8,6 @@ from typing import (
     Literal,
     Self,
     TypeVar,
-    cast,
 )
 
 from attrs import define as _attrs_define
@@ -105,7 +104,7 @@ class ConversationErrorEvent:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        kind = cast("Literal['ConversationErrorEvent']", d.pop("kind"))
+        kind: Literal["ConversationErrorEvent"] = d.pop("kind")
         if kind != "ConversationErrorEvent":
             raise ValueError(
                 f"kind must match const 'ConversationErrorEvent', got '{kind}'"
@@ -117,23 +116,22 @@ class ConversationErrorEvent:
 
         _source = d.pop("source", UNSET)
         source: EventSource | Unset
-        if isinstance(_source, Unset):
+        if _source is UNSET:
             source = UNSET
         else:
-            source = check_event_source(_source)
+            source = _source if type(_source) is str else check_event_source(_source)
 
         code = d.pop("code", UNSET)
 
         detail = d.pop("detail", UNSET)
 
-        conversation_error_event = cls(
-            kind=kind,
-            id=id,
-            timestamp=timestamp,
-            source=source,
-            code=code,
-            detail=detail,
-        )
+        conversation_error_event = object.__new__(cls)
+        conversation_error_event.kind = kind
+        conversation_error_event.id = id
+        conversation_error_event.timestamp = timestamp
+        conversation_error_event.source = source
+        conversation_error_event.code = code
+        conversation_error_event.detail = detail
 
         conversation_error_event.additional_properties = d
         conversation_error_event._raw = src_dict

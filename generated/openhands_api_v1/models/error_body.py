@@ -81,11 +81,10 @@ class ErrorBody:
 
         message = d.pop("message", UNSET)
 
-        error_body = cls(
-            detail=detail,
-            error=error,
-            message=message,
-        )
+        error_body = object.__new__(cls)
+        error_body.detail = detail
+        error_body.error = error
+        error_body.message = message
 
         error_body.additional_properties = d
         error_body._raw = src_dict

@@ -80,11 +80,10 @@ class ExposedUrl:
 
         port = d.pop("port", UNSET)
 
-        exposed_url = cls(
-            name=name,
-            url=url,
-            port=port,
-        )
+        exposed_url = object.__new__(cls)
+        exposed_url.name = name
+        exposed_url.url = url
+        exposed_url.port = port
 
         exposed_url.additional_properties = d
         exposed_url._raw = src_dict

@@ -7,7 +7,6 @@ from typing import (
     ClassVar,
     Self,
     TypeVar,
-    cast,
 )
 
 from attrs import define as _attrs_define
@@ -98,42 +97,19 @@ class LLMSettings:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
+        model = d.pop("model", UNSET)
 
-        def _parse_model(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        base_url = d.pop("base_url", UNSET)
 
-        model = _parse_model(d.pop("model", UNSET))
-
-        def _parse_base_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        base_url = _parse_base_url(d.pop("base_url", UNSET))
-
-        def _parse_api_key(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        api_key = _parse_api_key(d.pop("api_key", UNSET))
+        api_key = d.pop("api_key", UNSET)
 
         stream = d.pop("stream", UNSET)
 
-        llm_settings = cls(
-            model=model,
-            base_url=base_url,
-            api_key=api_key,
-            stream=stream,
-        )
+        llm_settings = object.__new__(cls)
+        llm_settings.model = model
+        llm_settings.base_url = base_url
+        llm_settings.api_key = api_key
+        llm_settings.stream = stream
 
         llm_settings.additional_properties = d
         llm_settings._raw = src_dict

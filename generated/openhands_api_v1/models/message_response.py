@@ -55,9 +55,8 @@ class MessageResponse:
         d = dict(src_dict)
         message = d.pop("message", UNSET)
 
-        message_response = cls(
-            message=message,
-        )
+        message_response = object.__new__(cls)
+        message_response.message = message
 
         message_response.additional_properties = d
         message_response._raw = src_dict

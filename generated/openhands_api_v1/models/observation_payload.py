@@ -8,7 +8,6 @@ from typing import (
     ClassVar,
     Self,
     TypeVar,
-    cast,
 )
 
 from attrs import define as _attrs_define
@@ -66,6 +65,8 @@ class ObservationPayload:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        if _models_pending:
+            _import_models()
         kind = self.kind
 
         is_error = self.is_error
@@ -101,21 +102,14 @@ class ObservationPayload:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.content_item import ContentItem
-
+        if _models_pending:
+            _import_models()
         d = dict(src_dict)
         kind = d.pop("kind")
 
         is_error = d.pop("is_error", UNSET)
 
-        def _parse_exit_code(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        exit_code = _parse_exit_code(d.pop("exit_code", UNSET))
+        exit_code = d.pop("exit_code", UNSET)
 
         _content = d.pop("content", UNSET)
         content: list[ContentItem] | Unset = UNSET
@@ -126,12 +120,11 @@ class ObservationPayload:
 
                 content.append(content_item)
 
-        observation_payload = cls(
-            kind=kind,
-            is_error=is_error,
-            exit_code=exit_code,
-            content=content,
-        )
+        observation_payload = object.__new__(cls)
+        observation_payload.kind = kind
+        observation_payload.is_error = is_error
+        observation_payload.exit_code = exit_code
+        observation_payload.content = content
 
         observation_payload.additional_properties = d
         observation_payload._raw = src_dict
@@ -152,3 +145,16 @@ class ObservationPayload:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# openhands-api: the models from_dict/to_dict use are imported at the first call: not when this module
+# is imported (that would load the whole model graph), nor by every call (an import statement in a
+# function costs 0.6 us, a global name 0.03 us; issue 12).
+_models_pending = True
+
+
+def _import_models() -> None:
+    global _models_pending, ContentItem
+    from ..models.content_item import ContentItem
+
+    _models_pending = False

@@ -78,11 +78,10 @@ class PendingMessageResponse:
 
         position = d.pop("position")
 
-        pending_message_response = cls(
-            id=id,
-            queued=queued,
-            position=position,
-        )
+        pending_message_response = object.__new__(cls)
+        pending_message_response.id = id
+        pending_message_response.queued = queued
+        pending_message_response.position = position
 
         pending_message_response.additional_properties = d
         pending_message_response._raw = src_dict

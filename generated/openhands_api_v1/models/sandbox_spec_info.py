@@ -70,6 +70,8 @@ class SandboxSpecInfo:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        if _models_pending:
+            _import_models()
         id = self.id
 
         command: list[str] | None | Unset
@@ -111,8 +113,8 @@ class SandboxSpecInfo:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.sandbox_spec_info_initial_env import SandboxSpecInfoInitialEnv
-
+        if _models_pending:
+            _import_models()
         d = dict(src_dict)
         id = d.pop("id")
 
@@ -137,25 +139,24 @@ class SandboxSpecInfo:
 
         _initial_env = d.pop("initial_env", UNSET)
         initial_env: SandboxSpecInfoInitialEnv | Unset
-        if isinstance(_initial_env, Unset):
+        if _initial_env is UNSET:
             initial_env = UNSET
         else:
             initial_env = SandboxSpecInfoInitialEnv.from_dict(_initial_env)
 
         _created_at = d.pop("created_at", UNSET)
         created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
+        if _created_at is UNSET:
             created_at = UNSET
         else:
             created_at = datetime.datetime.fromisoformat(_created_at)
 
-        sandbox_spec_info = cls(
-            id=id,
-            command=command,
-            working_dir=working_dir,
-            initial_env=initial_env,
-            created_at=created_at,
-        )
+        sandbox_spec_info = object.__new__(cls)
+        sandbox_spec_info.id = id
+        sandbox_spec_info.command = command
+        sandbox_spec_info.working_dir = working_dir
+        sandbox_spec_info.initial_env = initial_env
+        sandbox_spec_info.created_at = created_at
 
         sandbox_spec_info.additional_properties = d
         sandbox_spec_info._raw = src_dict
@@ -176,3 +177,16 @@ class SandboxSpecInfo:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# openhands-api: the models from_dict/to_dict use are imported at the first call: not when this module
+# is imported (that would load the whole model graph), nor by every call (an import statement in a
+# function costs 0.6 us, a global name 0.03 us; issue 12).
+_models_pending = True
+
+
+def _import_models() -> None:
+    global _models_pending, SandboxSpecInfoInitialEnv
+    from ..models.sandbox_spec_info_initial_env import SandboxSpecInfoInitialEnv
+
+    _models_pending = False

@@ -42,7 +42,7 @@ class SandboxSpecInfoInitialEnv:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        sandbox_spec_info_initial_env = cls()
+        sandbox_spec_info_initial_env = object.__new__(cls)
 
         sandbox_spec_info_initial_env.additional_properties = d
         sandbox_spec_info_initial_env._raw = src_dict

@@ -7,7 +7,6 @@ from typing import (
     ClassVar,
     Self,
     TypeVar,
-    cast,
 )
 
 from attrs import define as _attrs_define
@@ -95,14 +94,7 @@ class SecretCreate:
 
         value = d.pop("value")
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
+        description = d.pop("description", UNSET)
 
         secret_create = cls(
             name=name,

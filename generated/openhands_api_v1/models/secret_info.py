@@ -7,7 +7,6 @@ from typing import (
     ClassVar,
     Self,
     TypeVar,
-    cast,
 )
 
 from attrs import define as _attrs_define
@@ -81,19 +80,11 @@ class SecretInfo:
         d = dict(src_dict)
         name = d.pop("name")
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        description = d.pop("description", UNSET)
 
-        description = _parse_description(d.pop("description", UNSET))
-
-        secret_info = cls(
-            name=name,
-            description=description,
-        )
+        secret_info = object.__new__(cls)
+        secret_info.name = name
+        secret_info.description = description
 
         secret_info.additional_properties = d
         secret_info._raw = src_dict

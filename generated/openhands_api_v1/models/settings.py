@@ -8,7 +8,6 @@ from typing import (
     ClassVar,
     Self,
     TypeVar,
-    cast,
 )
 
 from attrs import define as _attrs_define
@@ -80,6 +79,8 @@ class Settings:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        if _models_pending:
+            _import_models()
         language: None | str | Unset
         if isinstance(self.language, Unset):
             language = UNSET
@@ -126,19 +127,10 @@ class Settings:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.agent_settings import AgentSettings
-        from ..models.settings_conversation_settings import SettingsConversationSettings
-
+        if _models_pending:
+            _import_models()
         d = dict(src_dict)
-
-        def _parse_language(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        language = _parse_language(d.pop("language", UNSET))
+        language = d.pop("language", UNSET)
 
         v1_enabled = d.pop("v1_enabled", UNSET)
 
@@ -148,38 +140,39 @@ class Settings:
 
         _sandbox_grouping_strategy = d.pop("sandbox_grouping_strategy", UNSET)
         sandbox_grouping_strategy: SandboxGroupingStrategy | Unset
-        if isinstance(_sandbox_grouping_strategy, Unset):
+        if _sandbox_grouping_strategy is UNSET:
             sandbox_grouping_strategy = UNSET
         else:
-            sandbox_grouping_strategy = check_sandbox_grouping_strategy(
+            sandbox_grouping_strategy = (
                 _sandbox_grouping_strategy
+                if type(_sandbox_grouping_strategy) is str
+                else check_sandbox_grouping_strategy(_sandbox_grouping_strategy)
             )
 
         _agent_settings = d.pop("agent_settings", UNSET)
         agent_settings: AgentSettings | Unset
-        if isinstance(_agent_settings, Unset):
+        if _agent_settings is UNSET:
             agent_settings = UNSET
         else:
             agent_settings = AgentSettings.from_dict(_agent_settings)
 
         _conversation_settings = d.pop("conversation_settings", UNSET)
         conversation_settings: SettingsConversationSettings | Unset
-        if isinstance(_conversation_settings, Unset):
+        if _conversation_settings is UNSET:
             conversation_settings = UNSET
         else:
             conversation_settings = SettingsConversationSettings.from_dict(
                 _conversation_settings
             )
 
-        settings = cls(
-            language=language,
-            v1_enabled=v1_enabled,
-            llm_api_key_set=llm_api_key_set,
-            search_api_key_set=search_api_key_set,
-            sandbox_grouping_strategy=sandbox_grouping_strategy,
-            agent_settings=agent_settings,
-            conversation_settings=conversation_settings,
-        )
+        settings = object.__new__(cls)
+        settings.language = language
+        settings.v1_enabled = v1_enabled
+        settings.llm_api_key_set = llm_api_key_set
+        settings.search_api_key_set = search_api_key_set
+        settings.sandbox_grouping_strategy = sandbox_grouping_strategy
+        settings.agent_settings = agent_settings
+        settings.conversation_settings = conversation_settings
 
         settings.additional_properties = d
         settings._raw = src_dict
@@ -200,3 +193,17 @@ class Settings:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# openhands-api: the models from_dict/to_dict use are imported at the first call: not when this module
+# is imported (that would load the whole model graph), nor by every call (an import statement in a
+# function costs 0.6 us, a global name 0.03 us; issue 12).
+_models_pending = True
+
+
+def _import_models() -> None:
+    global _models_pending, AgentSettings, SettingsConversationSettings
+    from ..models.agent_settings import AgentSettings
+    from ..models.settings_conversation_settings import SettingsConversationSettings
+
+    _models_pending = False

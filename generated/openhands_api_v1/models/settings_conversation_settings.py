@@ -42,7 +42,7 @@ class SettingsConversationSettings:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        settings_conversation_settings = cls()
+        settings_conversation_settings = object.__new__(cls)
 
         settings_conversation_settings.additional_properties = d
         settings_conversation_settings._raw = src_dict

@@ -42,7 +42,7 @@ class SettingsUpdateConversationSettingsDiff:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        settings_update_conversation_settings_diff = cls()
+        settings_update_conversation_settings_diff = object.__new__(cls)
 
         settings_update_conversation_settings_diff.additional_properties = d
         settings_update_conversation_settings_diff._raw = src_dict

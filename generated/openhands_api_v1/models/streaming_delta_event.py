@@ -8,7 +8,6 @@ from typing import (
     Literal,
     Self,
     TypeVar,
-    cast,
 )
 
 from attrs import define as _attrs_define
@@ -104,7 +103,7 @@ class StreamingDeltaEvent:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        kind = cast("Literal['StreamingDeltaEvent']", d.pop("kind"))
+        kind: Literal["StreamingDeltaEvent"] = d.pop("kind")
         if kind != "StreamingDeltaEvent":
             raise ValueError(
                 f"kind must match const 'StreamingDeltaEvent', got '{kind}'"
@@ -116,27 +115,19 @@ class StreamingDeltaEvent:
 
         _source = d.pop("source", UNSET)
         source: EventSource | Unset
-        if isinstance(_source, Unset):
+        if _source is UNSET:
             source = UNSET
         else:
-            source = check_event_source(_source)
+            source = _source if type(_source) is str else check_event_source(_source)
 
-        def _parse_content(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        content = d.pop("content", UNSET)
 
-        content = _parse_content(d.pop("content", UNSET))
-
-        streaming_delta_event = cls(
-            kind=kind,
-            id=id,
-            timestamp=timestamp,
-            source=source,
-            content=content,
-        )
+        streaming_delta_event = object.__new__(cls)
+        streaming_delta_event.kind = kind
+        streaming_delta_event.id = id
+        streaming_delta_event.timestamp = timestamp
+        streaming_delta_event.source = source
+        streaming_delta_event.content = content
 
         streaming_delta_event.additional_properties = d
         streaming_delta_event._raw = src_dict

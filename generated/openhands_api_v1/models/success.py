@@ -55,13 +55,12 @@ class Success:
         d = dict(src_dict)
         success = d.pop("success", UNSET)
 
-        success = cls(
-            success=success,
-        )
+        success_ = object.__new__(cls)
+        success_.success = success
 
-        success.additional_properties = d
-        success._raw = src_dict
-        return success
+        success_.additional_properties = d
+        success_._raw = src_dict
+        return success_
 
     @property
     def additional_keys(self) -> list[str]:

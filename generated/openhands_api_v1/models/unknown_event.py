@@ -82,11 +82,10 @@ class UnknownEvent:
 
         timestamp = d.pop("timestamp", UNSET)
 
-        unknown_event = cls(
-            kind=kind,
-            id=id,
-            timestamp=timestamp,
-        )
+        unknown_event = object.__new__(cls)
+        unknown_event.kind = kind
+        unknown_event.id = id
+        unknown_event.timestamp = timestamp
 
         unknown_event.additional_properties = d
         unknown_event._raw = src_dict

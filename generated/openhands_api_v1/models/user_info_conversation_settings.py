@@ -42,7 +42,7 @@ class UserInfoConversationSettings:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        user_info_conversation_settings = cls()
+        user_info_conversation_settings = object.__new__(cls)
 
         user_info_conversation_settings.additional_properties = d
         user_info_conversation_settings._raw = src_dict

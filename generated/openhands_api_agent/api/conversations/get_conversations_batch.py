@@ -46,30 +46,42 @@ def _parse_response(
 
         from ...models.conversation_info import ConversationInfo
 
-        response_200 = []
-        _response_200 = response.json()
-        for response_200_item_data in _response_200:
-
-            def _parse_response_200_item(data: object) -> ConversationInfo | None:
-                if data is None:
-                    return data
-                if isinstance(data, dict):
-                    kind = data.get("kind")
-                    if kind == "ConversationInfo":
-                        response_200_item_type_0 = ConversationInfo.from_dict(data)
-
-                        return response_200_item_type_0
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
+        def _parse_response_200_item(data: object) -> ConversationInfo | None:
+            if data is None:
+                return data
+            if isinstance(data, dict):
+                kind = data.get("kind")
+                if kind == "ConversationInfo":
                     response_200_item_type_0 = ConversationInfo.from_dict(data)
 
                     return response_200_item_type_0
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                return cast(ConversationInfo | None, data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_item_type_0 = ConversationInfo.from_dict(data)
 
-            response_200_item = _parse_response_200_item(response_200_item_data)
+                return response_200_item_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(ConversationInfo | None, data)
+
+        response_200 = []
+        _response_200 = response.json()
+        for response_200_item_data in _response_200:
+            response_200_item: ConversationInfo | None
+            response_200_item_kind = (
+                response_200_item_data.get("kind")
+                if isinstance(response_200_item_data, dict)
+                else None
+            )
+            if response_200_item_kind == "ConversationInfo":
+                response_200_item_type_0 = ConversationInfo.from_dict(
+                    response_200_item_data
+                )
+
+                response_200_item = response_200_item_type_0
+            else:
+                response_200_item = _parse_response_200_item(response_200_item_data)
 
             response_200.append(response_200_item)
 
