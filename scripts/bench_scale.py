@@ -19,17 +19,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import tracemalloc
 import uuid
 import zipfile
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from openhands_api import AgentServerClient, AsyncAgentServerClient
@@ -199,37 +196,25 @@ def files(url: str, key: str, workspace: Path) -> None:
 
 @contextmanager
 def page_server(events: list[dict[str, Any]], pages: int, per_page: int = 100) -> Iterator[str]:
-    """``/api/conversations/<id>/events/search`` over ``pages`` pages of ``per_page`` events (bytes encoded once)."""
-    bodies: dict[str, bytes] = {}
+    """``/api/conversations/<id>/events/search`` over ``pages`` pages of ``per_page`` events, served by
+    ``bench_pages.py`` in its own process (bodies encoded once)."""
+    bodies: dict[str, str] = {}
     ids = [[str(uuid.uuid4()) for _ in range(per_page)] for _ in range(pages)]
     for p in range(pages):
         items = [{**events[(p * per_page + i) % len(events)], "id": ids[p][i]} for i in range(per_page)]
         nxt = ids[p + 1][0] if p + 1 < pages else None
-        bodies["" if p == 0 else ids[p][0]] = json.dumps({"items": items, "next_page_id": nxt}).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            page = parse_qs(urlsplit(self.path).query).get("page_id", [""])[0]
-            body = bodies.get(page, bodies[""])
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True  # else it keeps every finished thread: memory the listing would be blamed for
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+        bodies["" if p == 0 else ids[p][0]] = json.dumps({"items": items, "next_page_id": nxt})
+    with tempfile.TemporaryDirectory(prefix="openhands-api-bench-pages-") as tmp:
+        path = Path(tmp) / "bodies.json"
+        path.write_text(json.dumps(bodies), encoding="utf-8")
+        server = subprocess.Popen([sys.executable, str(Path(__file__).with_name("bench_pages.py")), str(path)],
+                                  stdout=subprocess.PIPE, text=True)
+        try:
+            assert server.stdout is not None
+            yield f"http://127.0.0.1:{int(server.stdout.readline())}"
+        finally:
+            server.kill()
+            server.wait()
 
 
 def listings(events: list[dict[str, Any]]) -> None:

@@ -61,6 +61,28 @@ def test_absent_fields_are_unset_and_unknown_keys_only_in_additional_properties(
     assert ConversationStateUpdateEvent.from_dict(src).additional_properties == {"parent_id": "p", "brand_new": {"x": 1}}
 
 
+
+def test_additional_properties_are_read_from_the_payload_when_first_asked_for() -> None:
+    # A response model with untyped extras keeps no copy of its payload's leftovers (scripts/templates/README.md).
+    src = {"kind": "ConversationStateUpdateEvent", "id": "s1", "key": "k", "parent_id": "p"}
+    a, b = ConversationStateUpdateEvent.from_dict(src), ConversationStateUpdateEvent.from_dict(dict(src))
+    assert a == b
+    other = ConversationStateUpdateEvent.from_dict({**src, "parent_id": "q"})
+    assert a != other  # the extras take part in ==, as the attrs field did
+    assert a != ConversationStateUpdateEvent.from_dict({**src, "key": "other"})
+    assert a.to_dict() == src and {"kind", "id", "key"} <= a.KNOWN_KEYS and "parent_id" not in a.KNOWN_KEYS
+    a.additional_properties["parent_id"] = "changed"  # the dict handed out is the one kept
+    assert a["parent_id"] == "changed" and a.to_dict()["parent_id"] == "changed" and src["parent_id"] == "p"
+    a.additional_properties = {"new": 1}
+    assert a.additional_properties == {"new": 1} and "parent_id" not in a and a.to_dict()["new"] == 1
+    with pytest.raises(TypeError):
+        hash(b)  # mutable, so unhashable, as attrs made it
+    built = ConversationStateUpdateEvent(kind="ConversationStateUpdateEvent", id="s1", key="k")
+    assert built.additional_properties == {} and built != b
+    built["parent_id"] = "p"
+    assert built == b
+    assert built.__eq__("s1") is NotImplemented
+
 def test_a_property_named_like_its_model_module() -> None:
     # `success = object.__new__(cls)` would be overwritten by the property's own local variable.
     parsed = Success.from_dict({"success": True, "extra": 1})

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ActionEvent")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class ActionEvent:
     """
     Attributes:
@@ -51,7 +51,9 @@ class ActionEvent:
     summary: None | str | Unset = UNSET
     security_risk: SecurityRisk | Unset = UNSET
     action: ActionPayload | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -61,6 +63,71 @@ class ActionEvent:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "kind",
+            "id",
+            "timestamp",
+            "source",
+            "tool_name",
+            "tool_call_id",
+            "summary",
+            "security_risk",
+            "action",
+        }
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if not isinstance(other, ActionEvent) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.kind,
+            self.id,
+            self.timestamp,
+            self.source,
+            self.tool_name,
+            self.tool_call_id,
+            self.summary,
+            self.security_risk,
+            self.action,
+            self.additional_properties,
+        ) == (
+            other.kind,
+            other.id,
+            other.timestamp,
+            other.source,
+            other.tool_name,
+            other.tool_call_id,
+            other.summary,
+            other.security_risk,
+            other.action,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -147,29 +214,28 @@ class ActionEvent:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
-        kind: Literal["ActionEvent"] = d.pop("kind")
+        kind: Literal["ActionEvent"] = src_dict["kind"]
         if kind != "ActionEvent":
             raise ValueError(f"kind must match const 'ActionEvent', got '{kind}'")
 
-        id = d.pop("id")
+        id = src_dict["id"]
 
-        timestamp = d.pop("timestamp", UNSET)
+        timestamp = src_dict.get("timestamp", UNSET)
 
-        _source = d.pop("source", UNSET)
+        _source = src_dict.get("source", UNSET)
         source: EventSource | Unset
         if _source is UNSET:
             source = UNSET
         else:
             source = _source if type(_source) is str else check_event_source(_source)
 
-        tool_name = d.pop("tool_name", UNSET)
+        tool_name = src_dict.get("tool_name", UNSET)
 
-        tool_call_id = d.pop("tool_call_id", UNSET)
+        tool_call_id = src_dict.get("tool_call_id", UNSET)
 
-        summary = d.pop("summary", UNSET)
+        summary = src_dict.get("summary", UNSET)
 
-        _security_risk = d.pop("security_risk", UNSET)
+        _security_risk = src_dict.get("security_risk", UNSET)
         security_risk: SecurityRisk | Unset
         if _security_risk is UNSET:
             security_risk = UNSET
@@ -201,7 +267,7 @@ class ActionEvent:
                 pass
             return cast(ActionPayload | None | Unset, data)
 
-        action = _parse_action(d.pop("action", UNSET))
+        action = _parse_action(src_dict.get("action", UNSET))
 
         action_event = object.__new__(cls)
         action_event.kind = kind
@@ -214,7 +280,7 @@ class ActionEvent:
         action_event.security_risk = security_risk
         action_event.action = action
 
-        action_event.additional_properties = d
+        action_event._additional_properties = None
         action_event._raw = src_dict
         return action_event
 

@@ -20,7 +20,7 @@ from ..types import model_repr as _model_repr
 T = TypeVar("T", bound="AgentErrorEvent")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class AgentErrorEvent:
     """
     Attributes:
@@ -40,7 +40,9 @@ class AgentErrorEvent:
     tool_name: str | Unset = UNSET
     tool_call_id: str | Unset = UNSET
     error: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -50,6 +52,60 @@ class AgentErrorEvent:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {"kind", "id", "timestamp", "source", "tool_name", "tool_call_id", "error"}
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if (
+            not isinstance(other, AgentErrorEvent)
+            or other.__class__ is not self.__class__
+        ):
+            return NotImplemented
+        return (
+            self.kind,
+            self.id,
+            self.timestamp,
+            self.source,
+            self.tool_name,
+            self.tool_call_id,
+            self.error,
+            self.additional_properties,
+        ) == (
+            other.kind,
+            other.id,
+            other.timestamp,
+            other.source,
+            other.tool_name,
+            other.tool_call_id,
+            other.error,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -110,27 +166,26 @@ class AgentErrorEvent:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        kind: Literal["AgentErrorEvent"] = d.pop("kind")
+        kind: Literal["AgentErrorEvent"] = src_dict["kind"]
         if kind != "AgentErrorEvent":
             raise ValueError(f"kind must match const 'AgentErrorEvent', got '{kind}'")
 
-        id = d.pop("id")
+        id = src_dict["id"]
 
-        timestamp = d.pop("timestamp", UNSET)
+        timestamp = src_dict.get("timestamp", UNSET)
 
-        _source = d.pop("source", UNSET)
+        _source = src_dict.get("source", UNSET)
         source: EventSource | Unset
         if _source is UNSET:
             source = UNSET
         else:
             source = _source if type(_source) is str else check_event_source(_source)
 
-        tool_name = d.pop("tool_name", UNSET)
+        tool_name = src_dict.get("tool_name", UNSET)
 
-        tool_call_id = d.pop("tool_call_id", UNSET)
+        tool_call_id = src_dict.get("tool_call_id", UNSET)
 
-        error = d.pop("error", UNSET)
+        error = src_dict.get("error", UNSET)
 
         agent_error_event = object.__new__(cls)
         agent_error_event.kind = kind
@@ -141,7 +196,7 @@ class AgentErrorEvent:
         agent_error_event.tool_call_id = tool_call_id
         agent_error_event.error = error
 
-        agent_error_event.additional_properties = d
+        agent_error_event._additional_properties = None
         agent_error_event._raw = src_dict
         return agent_error_event
 

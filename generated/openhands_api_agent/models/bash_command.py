@@ -19,7 +19,7 @@ from ..types import model_repr as _model_repr
 T = TypeVar("T", bound="BashCommand")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class BashCommand:
     """
     Attributes:
@@ -37,7 +37,9 @@ class BashCommand:
     command: str
     cwd: None | str | Unset = UNSET
     timeout: int | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -47,6 +49,55 @@ class BashCommand:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {"kind", "id", "timestamp", "command", "cwd", "timeout"}
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if not isinstance(other, BashCommand) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.kind,
+            self.id,
+            self.timestamp,
+            self.command,
+            self.cwd,
+            self.timeout,
+            self.additional_properties,
+        ) == (
+            other.kind,
+            other.id,
+            other.timestamp,
+            other.command,
+            other.cwd,
+            other.timeout,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -102,20 +153,19 @@ class BashCommand:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        kind: Literal["BashCommand"] = d.pop("kind")
+        kind: Literal["BashCommand"] = src_dict["kind"]
         if kind != "BashCommand":
             raise ValueError(f"kind must match const 'BashCommand', got '{kind}'")
 
-        id = d.pop("id")
+        id = src_dict["id"]
 
-        timestamp = d.pop("timestamp")
+        timestamp = src_dict["timestamp"]
 
-        command = d.pop("command")
+        command = src_dict["command"]
 
-        cwd = d.pop("cwd", UNSET)
+        cwd = src_dict.get("cwd", UNSET)
 
-        timeout = d.pop("timeout", UNSET)
+        timeout = src_dict.get("timeout", UNSET)
 
         bash_command = object.__new__(cls)
         bash_command.kind = kind
@@ -125,7 +175,7 @@ class BashCommand:
         bash_command.cwd = cwd
         bash_command.timeout = timeout
 
-        bash_command.additional_properties = d
+        bash_command._additional_properties = None
         bash_command._raw = src_dict
         return bash_command
 

@@ -19,7 +19,7 @@ from ..types import model_repr as _model_repr
 T = TypeVar("T", bound="BashError")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class BashError:
     """
     Attributes:
@@ -35,7 +35,9 @@ class BashError:
     timestamp: str | Unset = UNSET
     code: str | Unset = UNSET
     detail: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -45,6 +47,53 @@ class BashError:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {"kind", "id", "timestamp", "code", "detail"}
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if not isinstance(other, BashError) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.kind,
+            self.id,
+            self.timestamp,
+            self.code,
+            self.detail,
+            self.additional_properties,
+        ) == (
+            other.kind,
+            other.id,
+            other.timestamp,
+            other.code,
+            other.detail,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -94,18 +143,17 @@ class BashError:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        kind: Literal["BashError"] = d.pop("kind")
+        kind: Literal["BashError"] = src_dict["kind"]
         if kind != "BashError":
             raise ValueError(f"kind must match const 'BashError', got '{kind}'")
 
-        id = d.pop("id", UNSET)
+        id = src_dict.get("id", UNSET)
 
-        timestamp = d.pop("timestamp", UNSET)
+        timestamp = src_dict.get("timestamp", UNSET)
 
-        code = d.pop("code", UNSET)
+        code = src_dict.get("code", UNSET)
 
-        detail = d.pop("detail", UNSET)
+        detail = src_dict.get("detail", UNSET)
 
         bash_error = object.__new__(cls)
         bash_error.kind = kind
@@ -114,7 +162,7 @@ class BashError:
         bash_error.code = code
         bash_error.detail = detail
 
-        bash_error.additional_properties = d
+        bash_error._additional_properties = None
         bash_error._raw = src_dict
         return bash_error
 

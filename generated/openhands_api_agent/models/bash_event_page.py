@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="BashEventPage")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class BashEventPage:
     """
     Attributes:
@@ -36,7 +36,9 @@ class BashEventPage:
 
     items: list[BashCommand | BashError | BashOutput | UnknownBashEvent]
     next_page_id: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -46,6 +48,44 @@ class BashEventPage:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset({"items", "next_page_id"})
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if (
+            not isinstance(other, BashEventPage)
+            or other.__class__ is not self.__class__
+        ):
+            return NotImplemented
+        return (self.items, self.next_page_id, self.additional_properties) == (
+            other.items,
+            other.next_page_id,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -100,7 +140,6 @@ class BashEventPage:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
 
         def _parse_items_item(
             data: object,
@@ -156,7 +195,7 @@ class BashEventPage:
             return componentsschemas_bash_event_type_3
 
         items = []
-        _items = d.pop("items")
+        _items = src_dict["items"]
         for items_item_data in _items:
             items_item: BashCommand | BashError | BashOutput | UnknownBashEvent
             items_item_kind = (
@@ -193,13 +232,13 @@ class BashEventPage:
 
             items.append(items_item)
 
-        next_page_id = d.pop("next_page_id", UNSET)
+        next_page_id = src_dict.get("next_page_id", UNSET)
 
         bash_event_page = object.__new__(cls)
         bash_event_page.items = items
         bash_event_page.next_page_id = next_page_id
 
-        bash_event_page.additional_properties = d
+        bash_event_page._additional_properties = None
         bash_event_page._raw = src_dict
         return bash_event_page
 

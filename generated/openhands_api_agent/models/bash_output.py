@@ -19,7 +19,7 @@ from ..types import model_repr as _model_repr
 T = TypeVar("T", bound="BashOutput")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class BashOutput:
     """
     Attributes:
@@ -41,7 +41,9 @@ class BashOutput:
     exit_code: int | None | Unset = UNSET
     stdout: None | str | Unset = UNSET
     stderr: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -51,6 +53,68 @@ class BashOutput:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "kind",
+            "command_id",
+            "id",
+            "timestamp",
+            "order",
+            "exit_code",
+            "stdout",
+            "stderr",
+        }
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if not isinstance(other, BashOutput) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.kind,
+            self.command_id,
+            self.id,
+            self.timestamp,
+            self.order,
+            self.exit_code,
+            self.stdout,
+            self.stderr,
+            self.additional_properties,
+        ) == (
+            other.kind,
+            other.command_id,
+            other.id,
+            other.timestamp,
+            other.order,
+            other.exit_code,
+            other.stdout,
+            other.stderr,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -126,24 +190,23 @@ class BashOutput:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        kind: Literal["BashOutput"] = d.pop("kind")
+        kind: Literal["BashOutput"] = src_dict["kind"]
         if kind != "BashOutput":
             raise ValueError(f"kind must match const 'BashOutput', got '{kind}'")
 
-        command_id = d.pop("command_id")
+        command_id = src_dict["command_id"]
 
-        id = d.pop("id", UNSET)
+        id = src_dict.get("id", UNSET)
 
-        timestamp = d.pop("timestamp", UNSET)
+        timestamp = src_dict.get("timestamp", UNSET)
 
-        order = d.pop("order", UNSET)
+        order = src_dict.get("order", UNSET)
 
-        exit_code = d.pop("exit_code", UNSET)
+        exit_code = src_dict.get("exit_code", UNSET)
 
-        stdout = d.pop("stdout", UNSET)
+        stdout = src_dict.get("stdout", UNSET)
 
-        stderr = d.pop("stderr", UNSET)
+        stderr = src_dict.get("stderr", UNSET)
 
         bash_output = object.__new__(cls)
         bash_output.kind = kind
@@ -155,7 +218,7 @@ class BashOutput:
         bash_output.stdout = stdout
         bash_output.stderr = stderr
 
-        bash_output.additional_properties = d
+        bash_output._additional_properties = None
         bash_output._raw = src_dict
         return bash_output
 

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ConversationInfo")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class ConversationInfo:
     """
     Attributes:
@@ -76,7 +76,9 @@ class ConversationInfo:
     stats: ConversationInfoStats | Unset = UNSET
     metrics: ConversationInfoMetricsType0 | None | Unset = UNSET
     runtime_info: ConversationInfoRuntimeInfoType0 | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -86,6 +88,98 @@ class ConversationInfo:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "id",
+            "execution_status",
+            "title",
+            "workspace",
+            "persistence_dir",
+            "max_iterations",
+            "created_at",
+            "updated_at",
+            "last_user_message_id",
+            "leaf_event_id",
+            "parent_conversation_id",
+            "sub_conversation_ids",
+            "tags",
+            "agent",
+            "stats",
+            "metrics",
+            "runtime_info",
+        }
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if (
+            not isinstance(other, ConversationInfo)
+            or other.__class__ is not self.__class__
+        ):
+            return NotImplemented
+        return (
+            self.id,
+            self.execution_status,
+            self.title,
+            self.workspace,
+            self.persistence_dir,
+            self.max_iterations,
+            self.created_at,
+            self.updated_at,
+            self.last_user_message_id,
+            self.leaf_event_id,
+            self.parent_conversation_id,
+            self.sub_conversation_ids,
+            self.tags,
+            self.agent,
+            self.stats,
+            self.metrics,
+            self.runtime_info,
+            self.additional_properties,
+        ) == (
+            other.id,
+            other.execution_status,
+            other.title,
+            other.workspace,
+            other.persistence_dir,
+            other.max_iterations,
+            other.created_at,
+            other.updated_at,
+            other.last_user_message_id,
+            other.leaf_event_id,
+            other.parent_conversation_id,
+            other.sub_conversation_ids,
+            other.tags,
+            other.agent,
+            other.stats,
+            other.metrics,
+            other.runtime_info,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -244,66 +338,67 @@ class ConversationInfo:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
-        id = d.pop("id")
+        id = src_dict["id"]
 
-        _execution_status = d.pop("execution_status")
+        _execution_status = src_dict["execution_status"]
         execution_status = (
             _execution_status
             if type(_execution_status) is str
             else check_conversation_execution_status(_execution_status)
         )
 
-        title = d.pop("title", UNSET)
+        title = src_dict.get("title", UNSET)
 
-        _workspace = d.pop("workspace", UNSET)
+        _workspace = src_dict.get("workspace", UNSET)
         workspace: Workspace | Unset
         if _workspace is UNSET:
             workspace = UNSET
         else:
             workspace = Workspace.from_dict(_workspace)
 
-        persistence_dir = d.pop("persistence_dir", UNSET)
+        persistence_dir = src_dict.get("persistence_dir", UNSET)
 
-        max_iterations = d.pop("max_iterations", UNSET)
+        max_iterations = src_dict.get("max_iterations", UNSET)
 
-        _created_at = d.pop("created_at", UNSET)
+        _created_at = src_dict.get("created_at", UNSET)
         created_at: datetime.datetime | Unset
         if _created_at is UNSET:
             created_at = UNSET
         else:
             created_at = datetime.datetime.fromisoformat(_created_at)
 
-        _updated_at = d.pop("updated_at", UNSET)
+        _updated_at = src_dict.get("updated_at", UNSET)
         updated_at: datetime.datetime | Unset
         if _updated_at is UNSET:
             updated_at = UNSET
         else:
             updated_at = datetime.datetime.fromisoformat(_updated_at)
 
-        last_user_message_id = d.pop("last_user_message_id", UNSET)
+        last_user_message_id = src_dict.get("last_user_message_id", UNSET)
 
-        leaf_event_id = d.pop("leaf_event_id", UNSET)
+        leaf_event_id = src_dict.get("leaf_event_id", UNSET)
 
-        parent_conversation_id = d.pop("parent_conversation_id", UNSET)
+        parent_conversation_id = src_dict.get("parent_conversation_id", UNSET)
 
-        sub_conversation_ids = cast(list[str], d.pop("sub_conversation_ids", UNSET))
+        sub_conversation_ids = cast(
+            list[str], src_dict.get("sub_conversation_ids", UNSET)
+        )
 
-        _tags = d.pop("tags", UNSET)
+        _tags = src_dict.get("tags", UNSET)
         tags: ConversationInfoTags | Unset
         if _tags is UNSET:
             tags = UNSET
         else:
             tags = ConversationInfoTags.from_dict(_tags)
 
-        _agent = d.pop("agent", UNSET)
+        _agent = src_dict.get("agent", UNSET)
         agent: ConversationInfoAgent | Unset
         if _agent is UNSET:
             agent = UNSET
         else:
             agent = ConversationInfoAgent.from_dict(_agent)
 
-        _stats = d.pop("stats", UNSET)
+        _stats = src_dict.get("stats", UNSET)
         stats: ConversationInfoStats | Unset
         if _stats is UNSET:
             stats = UNSET
@@ -331,7 +426,7 @@ class ConversationInfo:
                 pass
             return cast(ConversationInfoMetricsType0 | None | Unset, data)
 
-        metrics = _parse_metrics(d.pop("metrics", UNSET))
+        metrics = _parse_metrics(src_dict.get("metrics", UNSET))
 
         def _parse_runtime_info(
             data: object,
@@ -358,7 +453,7 @@ class ConversationInfo:
                 pass
             return cast(ConversationInfoRuntimeInfoType0 | None | Unset, data)
 
-        runtime_info = _parse_runtime_info(d.pop("runtime_info", UNSET))
+        runtime_info = _parse_runtime_info(src_dict.get("runtime_info", UNSET))
 
         conversation_info = object.__new__(cls)
         conversation_info.id = id
@@ -379,7 +474,7 @@ class ConversationInfo:
         conversation_info.metrics = metrics
         conversation_info.runtime_info = runtime_info
 
-        conversation_info.additional_properties = d
+        conversation_info._additional_properties = None
         conversation_info._raw = src_dict
         return conversation_info
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ObservationEvent")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class ObservationEvent:
     """
     Attributes:
@@ -47,7 +47,9 @@ class ObservationEvent:
     tool_call_id: str | Unset = UNSET
     action_id: str | Unset = UNSET
     observation: ObservationPayload | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -57,6 +59,71 @@ class ObservationEvent:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "kind",
+            "id",
+            "timestamp",
+            "source",
+            "tool_name",
+            "tool_call_id",
+            "action_id",
+            "observation",
+        }
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if (
+            not isinstance(other, ObservationEvent)
+            or other.__class__ is not self.__class__
+        ):
+            return NotImplemented
+        return (
+            self.kind,
+            self.id,
+            self.timestamp,
+            self.source,
+            self.tool_name,
+            self.tool_call_id,
+            self.action_id,
+            self.observation,
+            self.additional_properties,
+        ) == (
+            other.kind,
+            other.id,
+            other.timestamp,
+            other.source,
+            other.tool_name,
+            other.tool_call_id,
+            other.action_id,
+            other.observation,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -128,29 +195,28 @@ class ObservationEvent:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
-        kind: Literal["ObservationEvent"] = d.pop("kind")
+        kind: Literal["ObservationEvent"] = src_dict["kind"]
         if kind != "ObservationEvent":
             raise ValueError(f"kind must match const 'ObservationEvent', got '{kind}'")
 
-        id = d.pop("id")
+        id = src_dict["id"]
 
-        timestamp = d.pop("timestamp", UNSET)
+        timestamp = src_dict.get("timestamp", UNSET)
 
-        _source = d.pop("source", UNSET)
+        _source = src_dict.get("source", UNSET)
         source: EventSource | Unset
         if _source is UNSET:
             source = UNSET
         else:
             source = _source if type(_source) is str else check_event_source(_source)
 
-        tool_name = d.pop("tool_name", UNSET)
+        tool_name = src_dict.get("tool_name", UNSET)
 
-        tool_call_id = d.pop("tool_call_id", UNSET)
+        tool_call_id = src_dict.get("tool_call_id", UNSET)
 
-        action_id = d.pop("action_id", UNSET)
+        action_id = src_dict.get("action_id", UNSET)
 
-        _observation = d.pop("observation", UNSET)
+        _observation = src_dict.get("observation", UNSET)
         observation: ObservationPayload | Unset
         if _observation is UNSET:
             observation = UNSET
@@ -167,7 +233,7 @@ class ObservationEvent:
         observation_event.action_id = action_id
         observation_event.observation = observation
 
-        observation_event.additional_properties = d
+        observation_event._additional_properties = None
         observation_event._raw = src_dict
         return observation_event
 

@@ -23,7 +23,7 @@ from ..types import model_repr as _model_repr
 T = TypeVar("T", bound="ServerInfo")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class ServerInfo:
     """
     Attributes:
@@ -49,7 +49,9 @@ class ServerInfo:
     usable_tools: list[str] | Unset = UNSET
     capabilities: list[str] | Unset = UNSET
     conversation_runtime: ServerInfoConversationRuntime | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -59,6 +61,74 @@ class ServerInfo:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "uptime",
+            "idle_time",
+            "title",
+            "version",
+            "sdk_version",
+            "tools_version",
+            "python_version",
+            "usable_tools",
+            "capabilities",
+            "conversation_runtime",
+        }
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if not isinstance(other, ServerInfo) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.uptime,
+            self.idle_time,
+            self.title,
+            self.version,
+            self.sdk_version,
+            self.tools_version,
+            self.python_version,
+            self.usable_tools,
+            self.capabilities,
+            self.conversation_runtime,
+            self.additional_properties,
+        ) == (
+            other.uptime,
+            other.idle_time,
+            other.title,
+            other.version,
+            other.sdk_version,
+            other.tools_version,
+            other.python_version,
+            other.usable_tools,
+            other.capabilities,
+            other.conversation_runtime,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -138,26 +208,25 @@ class ServerInfo:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        uptime = d.pop("uptime")
+        uptime = src_dict["uptime"]
 
-        idle_time = d.pop("idle_time")
+        idle_time = src_dict["idle_time"]
 
-        title = d.pop("title", UNSET)
+        title = src_dict.get("title", UNSET)
 
-        version = d.pop("version", UNSET)
+        version = src_dict.get("version", UNSET)
 
-        sdk_version = d.pop("sdk_version", UNSET)
+        sdk_version = src_dict.get("sdk_version", UNSET)
 
-        tools_version = d.pop("tools_version", UNSET)
+        tools_version = src_dict.get("tools_version", UNSET)
 
-        python_version = d.pop("python_version", UNSET)
+        python_version = src_dict.get("python_version", UNSET)
 
-        usable_tools = cast(list[str], d.pop("usable_tools", UNSET))
+        usable_tools = cast(list[str], src_dict.get("usable_tools", UNSET))
 
-        capabilities = cast(list[str], d.pop("capabilities", UNSET))
+        capabilities = cast(list[str], src_dict.get("capabilities", UNSET))
 
-        _conversation_runtime = d.pop("conversation_runtime", UNSET)
+        _conversation_runtime = src_dict.get("conversation_runtime", UNSET)
         conversation_runtime: ServerInfoConversationRuntime | Unset
         if _conversation_runtime is UNSET:
             conversation_runtime = UNSET
@@ -180,7 +249,7 @@ class ServerInfo:
         server_info.capabilities = capabilities
         server_info.conversation_runtime = conversation_runtime
 
-        server_info.additional_properties = d
+        server_info._additional_properties = None
         server_info._raw = src_dict
         return server_info
 

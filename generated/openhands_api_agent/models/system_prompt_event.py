@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="SystemPromptEvent")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class SystemPromptEvent:
     """
     Attributes:
@@ -42,7 +42,9 @@ class SystemPromptEvent:
     timestamp: str | Unset = UNSET
     source: EventSource | Unset = UNSET
     system_prompt: ContentItem | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -52,6 +54,56 @@ class SystemPromptEvent:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {"kind", "id", "timestamp", "source", "system_prompt"}
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if (
+            not isinstance(other, SystemPromptEvent)
+            or other.__class__ is not self.__class__
+        ):
+            return NotImplemented
+        return (
+            self.kind,
+            self.id,
+            self.timestamp,
+            self.source,
+            self.system_prompt,
+            self.additional_properties,
+        ) == (
+            other.kind,
+            other.id,
+            other.timestamp,
+            other.source,
+            other.system_prompt,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -108,23 +160,22 @@ class SystemPromptEvent:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
-        kind: Literal["SystemPromptEvent"] = d.pop("kind")
+        kind: Literal["SystemPromptEvent"] = src_dict["kind"]
         if kind != "SystemPromptEvent":
             raise ValueError(f"kind must match const 'SystemPromptEvent', got '{kind}'")
 
-        id = d.pop("id")
+        id = src_dict["id"]
 
-        timestamp = d.pop("timestamp", UNSET)
+        timestamp = src_dict.get("timestamp", UNSET)
 
-        _source = d.pop("source", UNSET)
+        _source = src_dict.get("source", UNSET)
         source: EventSource | Unset
         if _source is UNSET:
             source = UNSET
         else:
             source = _source if type(_source) is str else check_event_source(_source)
 
-        _system_prompt = d.pop("system_prompt", UNSET)
+        _system_prompt = src_dict.get("system_prompt", UNSET)
         system_prompt: ContentItem | Unset
         if _system_prompt is UNSET:
             system_prompt = UNSET
@@ -138,7 +189,7 @@ class SystemPromptEvent:
         system_prompt_event.source = source
         system_prompt_event.system_prompt = system_prompt
 
-        system_prompt_event.additional_properties = d
+        system_prompt_event._additional_properties = None
         system_prompt_event._raw = src_dict
         return system_prompt_event
 

@@ -13,7 +13,7 @@ from ..types import model_repr as _model_repr
 T = TypeVar("T", bound="UnknownEvent")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class UnknownEvent:
     """Any event kind this client does not model yet; every field stays in additional_properties
 
@@ -26,7 +26,9 @@ class UnknownEvent:
     kind: str
     id: str | Unset = UNSET
     timestamp: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -36,6 +38,42 @@ class UnknownEvent:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset({"kind", "id", "timestamp"})
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if not isinstance(other, UnknownEvent) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.kind, self.id, self.timestamp, self.additional_properties) == (
+            other.kind,
+            other.id,
+            other.timestamp,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -75,19 +113,18 @@ class UnknownEvent:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        kind = d.pop("kind")
+        kind = src_dict["kind"]
 
-        id = d.pop("id", UNSET)
+        id = src_dict.get("id", UNSET)
 
-        timestamp = d.pop("timestamp", UNSET)
+        timestamp = src_dict.get("timestamp", UNSET)
 
         unknown_event = object.__new__(cls)
         unknown_event.kind = kind
         unknown_event.id = id
         unknown_event.timestamp = timestamp
 
-        unknown_event.additional_properties = d
+        unknown_event._additional_properties = None
         unknown_event._raw = src_dict
         return unknown_event
 

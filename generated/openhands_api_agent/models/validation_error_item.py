@@ -18,7 +18,7 @@ from ..types import model_repr as _model_repr
 T = TypeVar("T", bound="ValidationErrorItem")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class ValidationErrorItem:
     """
     Attributes:
@@ -32,7 +32,9 @@ class ValidationErrorItem:
     loc: list[int | str] | Unset = UNSET
     msg: str | Unset = UNSET
     input_: Any | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -42,6 +44,52 @@ class ValidationErrorItem:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset({"type", "loc", "msg", "input"})
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if (
+            not isinstance(other, ValidationErrorItem)
+            or other.__class__ is not self.__class__
+        ):
+            return NotImplemented
+        return (
+            self.type_,
+            self.loc,
+            self.msg,
+            self.input_,
+            self.additional_properties,
+        ) == (
+            other.type_,
+            other.loc,
+            other.msg,
+            other.input_,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -90,10 +138,9 @@ class ValidationErrorItem:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        type_ = d.pop("type", UNSET)
+        type_ = src_dict.get("type", UNSET)
 
-        _loc = d.pop("loc", UNSET)
+        _loc = src_dict.get("loc", UNSET)
         loc: list[int | str] | Unset = UNSET
         if _loc is not UNSET:
             loc = []
@@ -102,9 +149,9 @@ class ValidationErrorItem:
 
                 loc.append(loc_item)
 
-        msg = d.pop("msg", UNSET)
+        msg = src_dict.get("msg", UNSET)
 
-        input_ = d.pop("input", UNSET)
+        input_ = src_dict.get("input", UNSET)
 
         validation_error_item = object.__new__(cls)
         validation_error_item.type_ = type_
@@ -112,7 +159,7 @@ class ValidationErrorItem:
         validation_error_item.msg = msg
         validation_error_item.input_ = input_
 
-        validation_error_item.additional_properties = d
+        validation_error_item._additional_properties = None
         validation_error_item._raw = src_dict
         return validation_error_item
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ActionEvent")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class ActionEvent:
     """An event with an `action` (message, system, run, finish, recall, change_agent_state, ...; kept as a plain string).
 
@@ -53,7 +53,9 @@ class ActionEvent:
     tool_call_metadata: ActionEventToolCallMetadataType0 | None | Unset = UNSET
     llm_metrics: ActionEventLlmMetricsType0 | None | Unset = UNSET
     timeout: float | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -63,6 +65,71 @@ class ActionEvent:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "id",
+            "action",
+            "timestamp",
+            "source",
+            "message",
+            "args",
+            "tool_call_metadata",
+            "llm_metrics",
+            "timeout",
+        }
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if not isinstance(other, ActionEvent) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.id,
+            self.action,
+            self.timestamp,
+            self.source,
+            self.message,
+            self.args,
+            self.tool_call_metadata,
+            self.llm_metrics,
+            self.timeout,
+            self.additional_properties,
+        ) == (
+            other.id,
+            other.action,
+            other.timestamp,
+            other.source,
+            other.message,
+            other.args,
+            other.tool_call_metadata,
+            other.llm_metrics,
+            other.timeout,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -153,18 +220,17 @@ class ActionEvent:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
-        id = d.pop("id")
+        id = src_dict["id"]
 
-        action = d.pop("action")
+        action = src_dict["action"]
 
-        timestamp = d.pop("timestamp", UNSET)
+        timestamp = src_dict.get("timestamp", UNSET)
 
-        source = d.pop("source", UNSET)
+        source = src_dict.get("source", UNSET)
 
-        message = d.pop("message", UNSET)
+        message = src_dict.get("message", UNSET)
 
-        _args = d.pop("args", UNSET)
+        _args = src_dict.get("args", UNSET)
         args: ActionEventArgs | Unset
         if _args is UNSET:
             args = UNSET
@@ -199,7 +265,7 @@ class ActionEvent:
             return cast(ActionEventToolCallMetadataType0 | None | Unset, data)
 
         tool_call_metadata = _parse_tool_call_metadata(
-            d.pop("tool_call_metadata", UNSET)
+            src_dict.get("tool_call_metadata", UNSET)
         )
 
         def _parse_llm_metrics(
@@ -225,9 +291,9 @@ class ActionEvent:
                 pass
             return cast(ActionEventLlmMetricsType0 | None | Unset, data)
 
-        llm_metrics = _parse_llm_metrics(d.pop("llm_metrics", UNSET))
+        llm_metrics = _parse_llm_metrics(src_dict.get("llm_metrics", UNSET))
 
-        timeout = d.pop("timeout", UNSET)
+        timeout = src_dict.get("timeout", UNSET)
 
         action_event = object.__new__(cls)
         action_event.id = id
@@ -240,7 +306,7 @@ class ActionEvent:
         action_event.llm_metrics = llm_metrics
         action_event.timeout = timeout
 
-        action_event.additional_properties = d
+        action_event._additional_properties = None
         action_event._raw = src_dict
         return action_event
 

@@ -18,7 +18,7 @@ from ..types import model_repr as _model_repr
 T = TypeVar("T", bound="ConversationConfig")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class ConversationConfig:
     """
     Attributes:
@@ -28,7 +28,9 @@ class ConversationConfig:
 
     runtime_id: None | str | Unset = UNSET
     session_id: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -38,6 +40,44 @@ class ConversationConfig:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset({"runtime_id", "session_id"})
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if (
+            not isinstance(other, ConversationConfig)
+            or other.__class__ is not self.__class__
+        ):
+            return NotImplemented
+        return (self.runtime_id, self.session_id, self.additional_properties) == (
+            other.runtime_id,
+            other.session_id,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -78,16 +118,15 @@ class ConversationConfig:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        runtime_id = d.pop("runtime_id", UNSET)
+        runtime_id = src_dict.get("runtime_id", UNSET)
 
-        session_id = d.pop("session_id", UNSET)
+        session_id = src_dict.get("session_id", UNSET)
 
         conversation_config = object.__new__(cls)
         conversation_config.runtime_id = runtime_id
         conversation_config.session_id = session_id
 
-        conversation_config.additional_properties = d
+        conversation_config._additional_properties = None
         conversation_config._raw = src_dict
         return conversation_config
 

@@ -27,7 +27,7 @@ from ..types import model_repr as _model_repr
 T = TypeVar("T", bound="ConversationInfo")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class ConversationInfo:
     """One conversation. 1.6.0 always sends every key below; only the three required ones are
     relied upon so older and hosted servers still parse. `status` stays RUNNING after the agent
@@ -73,7 +73,9 @@ class ConversationInfo:
     sub_conversation_ids: list[str] | Unset = UNSET
     public: bool | None | Unset = UNSET
     sandbox_id: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -83,6 +85,101 @@ class ConversationInfo:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "conversation_id",
+            "title",
+            "status",
+            "last_updated_at",
+            "runtime_status",
+            "selected_repository",
+            "selected_branch",
+            "git_provider",
+            "trigger",
+            "num_connections",
+            "url",
+            "session_api_key",
+            "created_at",
+            "pr_number",
+            "conversation_version",
+            "sub_conversation_ids",
+            "public",
+            "sandbox_id",
+        }
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if (
+            not isinstance(other, ConversationInfo)
+            or other.__class__ is not self.__class__
+        ):
+            return NotImplemented
+        return (
+            self.conversation_id,
+            self.title,
+            self.status,
+            self.last_updated_at,
+            self.runtime_status,
+            self.selected_repository,
+            self.selected_branch,
+            self.git_provider,
+            self.trigger,
+            self.num_connections,
+            self.url,
+            self.session_api_key,
+            self.created_at,
+            self.pr_number,
+            self.conversation_version,
+            self.sub_conversation_ids,
+            self.public,
+            self.sandbox_id,
+            self.additional_properties,
+        ) == (
+            other.conversation_id,
+            other.title,
+            other.status,
+            other.last_updated_at,
+            other.runtime_status,
+            other.selected_repository,
+            other.selected_branch,
+            other.git_provider,
+            other.trigger,
+            other.num_connections,
+            other.url,
+            other.session_api_key,
+            other.created_at,
+            other.pr_number,
+            other.conversation_version,
+            other.sub_conversation_ids,
+            other.public,
+            other.sandbox_id,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset({"session_api_key"})
@@ -249,12 +346,11 @@ class ConversationInfo:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        conversation_id = d.pop("conversation_id")
+        conversation_id = src_dict["conversation_id"]
 
-        title = d.pop("title")
+        title = src_dict["title"]
 
-        _status = d.pop("status")
+        _status = src_dict["status"]
         status = _status if type(_status) is str else check_conversation_status(_status)
 
         def _parse_last_updated_at(data: object) -> datetime.datetime | None | Unset:
@@ -272,7 +368,7 @@ class ConversationInfo:
                 pass
             return cast(datetime.datetime | None | Unset, data)
 
-        last_updated_at = _parse_last_updated_at(d.pop("last_updated_at", UNSET))
+        last_updated_at = _parse_last_updated_at(src_dict.get("last_updated_at", UNSET))
 
         def _parse_runtime_status(data: object) -> None | RuntimeStatus | Unset:
             if data is None:
@@ -289,11 +385,11 @@ class ConversationInfo:
                 pass
             return cast(None | RuntimeStatus | Unset, data)
 
-        runtime_status = _parse_runtime_status(d.pop("runtime_status", UNSET))
+        runtime_status = _parse_runtime_status(src_dict.get("runtime_status", UNSET))
 
-        selected_repository = d.pop("selected_repository", UNSET)
+        selected_repository = src_dict.get("selected_repository", UNSET)
 
-        selected_branch = d.pop("selected_branch", UNSET)
+        selected_branch = src_dict.get("selected_branch", UNSET)
 
         def _parse_git_provider(data: object) -> None | ProviderType | Unset:
             if data is None:
@@ -310,7 +406,7 @@ class ConversationInfo:
                 pass
             return cast(None | ProviderType | Unset, data)
 
-        git_provider = _parse_git_provider(d.pop("git_provider", UNSET))
+        git_provider = _parse_git_provider(src_dict.get("git_provider", UNSET))
 
         def _parse_trigger(data: object) -> ConversationTrigger | None | Unset:
             if data is None:
@@ -327,30 +423,32 @@ class ConversationInfo:
                 pass
             return cast(ConversationTrigger | None | Unset, data)
 
-        trigger = _parse_trigger(d.pop("trigger", UNSET))
+        trigger = _parse_trigger(src_dict.get("trigger", UNSET))
 
-        num_connections = d.pop("num_connections", UNSET)
+        num_connections = src_dict.get("num_connections", UNSET)
 
-        url = d.pop("url", UNSET)
+        url = src_dict.get("url", UNSET)
 
-        session_api_key = d.pop("session_api_key", UNSET)
+        session_api_key = src_dict.get("session_api_key", UNSET)
 
-        _created_at = d.pop("created_at", UNSET)
+        _created_at = src_dict.get("created_at", UNSET)
         created_at: datetime.datetime | Unset
         if _created_at is UNSET:
             created_at = UNSET
         else:
             created_at = datetime.datetime.fromisoformat(_created_at)
 
-        pr_number = cast(list[int], d.pop("pr_number", UNSET))
+        pr_number = cast(list[int], src_dict.get("pr_number", UNSET))
 
-        conversation_version = d.pop("conversation_version", UNSET)
+        conversation_version = src_dict.get("conversation_version", UNSET)
 
-        sub_conversation_ids = cast(list[str], d.pop("sub_conversation_ids", UNSET))
+        sub_conversation_ids = cast(
+            list[str], src_dict.get("sub_conversation_ids", UNSET)
+        )
 
-        public = d.pop("public", UNSET)
+        public = src_dict.get("public", UNSET)
 
-        sandbox_id = d.pop("sandbox_id", UNSET)
+        sandbox_id = src_dict.get("sandbox_id", UNSET)
 
         conversation_info = object.__new__(cls)
         conversation_info.conversation_id = conversation_id
@@ -372,7 +470,7 @@ class ConversationInfo:
         conversation_info.public = public
         conversation_info.sandbox_id = sandbox_id
 
-        conversation_info.additional_properties = d
+        conversation_info._additional_properties = None
         conversation_info._raw = src_dict
         return conversation_info
 

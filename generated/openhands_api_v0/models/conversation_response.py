@@ -20,7 +20,7 @@ from ..types import model_repr as _model_repr
 T = TypeVar("T", bound="ConversationResponse")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class ConversationResponse:
     """Answer of create, start and stop. `conversation_status` of stop is the status *before* stopping.
 
@@ -35,7 +35,9 @@ class ConversationResponse:
     conversation_id: str
     message: None | str | Unset = UNSET
     conversation_status: ConversationStatus | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -45,6 +47,54 @@ class ConversationResponse:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {"status", "conversation_id", "message", "conversation_status"}
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if (
+            not isinstance(other, ConversationResponse)
+            or other.__class__ is not self.__class__
+        ):
+            return NotImplemented
+        return (
+            self.status,
+            self.conversation_id,
+            self.message,
+            self.conversation_status,
+            self.additional_properties,
+        ) == (
+            other.status,
+            other.conversation_id,
+            other.message,
+            other.conversation_status,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -98,12 +148,11 @@ class ConversationResponse:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        status = d.pop("status")
+        status = src_dict["status"]
 
-        conversation_id = d.pop("conversation_id")
+        conversation_id = src_dict["conversation_id"]
 
-        message = d.pop("message", UNSET)
+        message = src_dict.get("message", UNSET)
 
         def _parse_conversation_status(
             data: object,
@@ -123,7 +172,7 @@ class ConversationResponse:
             return cast(ConversationStatus | None | Unset, data)
 
         conversation_status = _parse_conversation_status(
-            d.pop("conversation_status", UNSET)
+            src_dict.get("conversation_status", UNSET)
         )
 
         conversation_response = object.__new__(cls)
@@ -132,7 +181,7 @@ class ConversationResponse:
         conversation_response.message = message
         conversation_response.conversation_status = conversation_status
 
-        conversation_response.additional_properties = d
+        conversation_response._additional_properties = None
         conversation_response._raw = src_dict
         return conversation_response
 

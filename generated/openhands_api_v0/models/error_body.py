@@ -13,7 +13,7 @@ from ..types import model_repr as _model_repr
 T = TypeVar("T", bound="ErrorBody")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class ErrorBody:
     """The V0 server's error bodies come in several shapes, all kept here: FastAPI
     `{"detail": ...}`, `{"status":"error","message":...,"msg_id":...}`,
@@ -37,7 +37,9 @@ class ErrorBody:
     error: str | Unset = UNSET
     success: bool | Unset = UNSET
     conversation_id: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -47,6 +49,57 @@ class ErrorBody:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {"detail", "status", "message", "msg_id", "error", "success", "conversation_id"}
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if not isinstance(other, ErrorBody) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.detail,
+            self.status,
+            self.message,
+            self.msg_id,
+            self.error,
+            self.success,
+            self.conversation_id,
+            self.additional_properties,
+        ) == (
+            other.detail,
+            other.status,
+            other.message,
+            other.msg_id,
+            other.error,
+            other.success,
+            other.conversation_id,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -104,20 +157,19 @@ class ErrorBody:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        detail = d.pop("detail", UNSET)
+        detail = src_dict.get("detail", UNSET)
 
-        status = d.pop("status", UNSET)
+        status = src_dict.get("status", UNSET)
 
-        message = d.pop("message", UNSET)
+        message = src_dict.get("message", UNSET)
 
-        msg_id = d.pop("msg_id", UNSET)
+        msg_id = src_dict.get("msg_id", UNSET)
 
-        error = d.pop("error", UNSET)
+        error = src_dict.get("error", UNSET)
 
-        success = d.pop("success", UNSET)
+        success = src_dict.get("success", UNSET)
 
-        conversation_id = d.pop("conversation_id", UNSET)
+        conversation_id = src_dict.get("conversation_id", UNSET)
 
         error_body = object.__new__(cls)
         error_body.detail = detail
@@ -128,7 +180,7 @@ class ErrorBody:
         error_body.success = success
         error_body.conversation_id = conversation_id
 
-        error_body.additional_properties = d
+        error_body._additional_properties = None
         error_body._raw = src_dict
         return error_body
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="EventPage")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class EventPage:
     """
     Attributes:
@@ -34,7 +34,9 @@ class EventPage:
 
     events: list[ActionEvent | ObservationEvent | OtherEvent]
     has_more: bool
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -44,6 +46,41 @@ class EventPage:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset({"events", "has_more"})
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if not isinstance(other, EventPage) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.events, self.has_more, self.additional_properties) == (
+            other.events,
+            other.has_more,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -91,7 +128,6 @@ class EventPage:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
 
         def _parse_events_item(
             data: object,
@@ -133,7 +169,7 @@ class EventPage:
             return componentsschemas_event_type_2
 
         events = []
-        _events = d.pop("events")
+        _events = src_dict["events"]
         for events_item_data in _events:
             events_item: ActionEvent | ObservationEvent | OtherEvent
             events_item_kind = (
@@ -160,13 +196,13 @@ class EventPage:
 
             events.append(events_item)
 
-        has_more = d.pop("has_more")
+        has_more = src_dict["has_more"]
 
         event_page = object.__new__(cls)
         event_page.events = events
         event_page.has_more = has_more
 
-        event_page.additional_properties = d
+        event_page._additional_properties = None
         event_page._raw = src_dict
         return event_page
 

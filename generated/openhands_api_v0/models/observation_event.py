@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ObservationEvent")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class ObservationEvent:
     """An event with an `observation` (agent_state_changed, run, recall, error, ...; kept as a plain string).
 
@@ -54,7 +54,9 @@ class ObservationEvent:
     cause: int | None | Unset = UNSET
     success: bool | None | Unset = UNSET
     tool_call_metadata: None | ObservationEventToolCallMetadataType0 | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -64,6 +66,77 @@ class ObservationEvent:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "id",
+            "observation",
+            "timestamp",
+            "source",
+            "message",
+            "content",
+            "extras",
+            "cause",
+            "success",
+            "tool_call_metadata",
+        }
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if (
+            not isinstance(other, ObservationEvent)
+            or other.__class__ is not self.__class__
+        ):
+            return NotImplemented
+        return (
+            self.id,
+            self.observation,
+            self.timestamp,
+            self.source,
+            self.message,
+            self.content,
+            self.extras,
+            self.cause,
+            self.success,
+            self.tool_call_metadata,
+            self.additional_properties,
+        ) == (
+            other.id,
+            other.observation,
+            other.timestamp,
+            other.source,
+            other.message,
+            other.content,
+            other.extras,
+            other.cause,
+            other.success,
+            other.tool_call_metadata,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -157,29 +230,28 @@ class ObservationEvent:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
-        id = d.pop("id")
+        id = src_dict["id"]
 
-        observation = d.pop("observation")
+        observation = src_dict["observation"]
 
-        timestamp = d.pop("timestamp", UNSET)
+        timestamp = src_dict.get("timestamp", UNSET)
 
-        source = d.pop("source", UNSET)
+        source = src_dict.get("source", UNSET)
 
-        message = d.pop("message", UNSET)
+        message = src_dict.get("message", UNSET)
 
-        content = d.pop("content", UNSET)
+        content = src_dict.get("content", UNSET)
 
-        _extras = d.pop("extras", UNSET)
+        _extras = src_dict.get("extras", UNSET)
         extras: ObservationEventExtras | Unset
         if _extras is UNSET:
             extras = UNSET
         else:
             extras = ObservationEventExtras.from_dict(_extras)
 
-        cause = d.pop("cause", UNSET)
+        cause = src_dict.get("cause", UNSET)
 
-        success = d.pop("success", UNSET)
+        success = src_dict.get("success", UNSET)
 
         def _parse_tool_call_metadata(
             data: object,
@@ -209,7 +281,7 @@ class ObservationEvent:
             return cast(None | ObservationEventToolCallMetadataType0 | Unset, data)
 
         tool_call_metadata = _parse_tool_call_metadata(
-            d.pop("tool_call_metadata", UNSET)
+            src_dict.get("tool_call_metadata", UNSET)
         )
 
         observation_event = object.__new__(cls)
@@ -224,7 +296,7 @@ class ObservationEvent:
         observation_event.success = success
         observation_event.tool_call_metadata = tool_call_metadata
 
-        observation_event.additional_properties = d
+        observation_event._additional_properties = None
         observation_event._raw = src_dict
         return observation_event
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ServerOptionsConfig")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class ServerOptionsConfig:
     """Front-end config (`APP_MODE` oss|saas, feature flags, ...).
 
@@ -38,7 +38,9 @@ class ServerOptionsConfig:
     app_mode: str | Unset = UNSET
     github_client_id: str | Unset = UNSET
     feature_flags: ServerOptionsConfigFEATUREFLAGS | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -48,6 +50,52 @@ class ServerOptionsConfig:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {"APP_MODE", "GITHUB_CLIENT_ID", "FEATURE_FLAGS"}
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if (
+            not isinstance(other, ServerOptionsConfig)
+            or other.__class__ is not self.__class__
+        ):
+            return NotImplemented
+        return (
+            self.app_mode,
+            self.github_client_id,
+            self.feature_flags,
+            self.additional_properties,
+        ) == (
+            other.app_mode,
+            other.github_client_id,
+            other.feature_flags,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -91,12 +139,11 @@ class ServerOptionsConfig:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
-        app_mode = d.pop("APP_MODE", UNSET)
+        app_mode = src_dict.get("APP_MODE", UNSET)
 
-        github_client_id = d.pop("GITHUB_CLIENT_ID", UNSET)
+        github_client_id = src_dict.get("GITHUB_CLIENT_ID", UNSET)
 
-        _feature_flags = d.pop("FEATURE_FLAGS", UNSET)
+        _feature_flags = src_dict.get("FEATURE_FLAGS", UNSET)
         feature_flags: ServerOptionsConfigFEATUREFLAGS | Unset
         if _feature_flags is UNSET:
             feature_flags = UNSET
@@ -108,7 +155,7 @@ class ServerOptionsConfig:
         server_options_config.github_client_id = github_client_id
         server_options_config.feature_flags = feature_flags
 
-        server_options_config.additional_properties = d
+        server_options_config._additional_properties = None
         server_options_config._raw = src_dict
         return server_options_config
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="StoredSettings")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class StoredSettings:
     """`GET /api/settings`: secrets come back as null, with `*_set` booleans instead.
 
@@ -59,7 +59,9 @@ class StoredSettings:
     provider_tokens_set: None | StoredSettingsProviderTokensSetType0 | Unset = UNSET
     llm_api_key_set: bool | Unset = UNSET
     search_api_key_set: bool | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -69,6 +71,86 @@ class StoredSettings:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "language",
+            "agent",
+            "max_iterations",
+            "security_analyzer",
+            "confirmation_mode",
+            "llm_model",
+            "llm_base_url",
+            "enable_default_condenser",
+            "user_consents_to_analytics",
+            "v1_enabled",
+            "provider_tokens_set",
+            "llm_api_key_set",
+            "search_api_key_set",
+        }
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if (
+            not isinstance(other, StoredSettings)
+            or other.__class__ is not self.__class__
+        ):
+            return NotImplemented
+        return (
+            self.language,
+            self.agent,
+            self.max_iterations,
+            self.security_analyzer,
+            self.confirmation_mode,
+            self.llm_model,
+            self.llm_base_url,
+            self.enable_default_condenser,
+            self.user_consents_to_analytics,
+            self.v1_enabled,
+            self.provider_tokens_set,
+            self.llm_api_key_set,
+            self.search_api_key_set,
+            self.additional_properties,
+        ) == (
+            other.language,
+            other.agent,
+            other.max_iterations,
+            other.security_analyzer,
+            other.confirmation_mode,
+            other.llm_model,
+            other.llm_base_url,
+            other.enable_default_condenser,
+            other.user_consents_to_analytics,
+            other.v1_enabled,
+            other.provider_tokens_set,
+            other.llm_api_key_set,
+            other.search_api_key_set,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -198,26 +280,25 @@ class StoredSettings:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
-        language = d.pop("language", UNSET)
+        language = src_dict.get("language", UNSET)
 
-        agent = d.pop("agent", UNSET)
+        agent = src_dict.get("agent", UNSET)
 
-        max_iterations = d.pop("max_iterations", UNSET)
+        max_iterations = src_dict.get("max_iterations", UNSET)
 
-        security_analyzer = d.pop("security_analyzer", UNSET)
+        security_analyzer = src_dict.get("security_analyzer", UNSET)
 
-        confirmation_mode = d.pop("confirmation_mode", UNSET)
+        confirmation_mode = src_dict.get("confirmation_mode", UNSET)
 
-        llm_model = d.pop("llm_model", UNSET)
+        llm_model = src_dict.get("llm_model", UNSET)
 
-        llm_base_url = d.pop("llm_base_url", UNSET)
+        llm_base_url = src_dict.get("llm_base_url", UNSET)
 
-        enable_default_condenser = d.pop("enable_default_condenser", UNSET)
+        enable_default_condenser = src_dict.get("enable_default_condenser", UNSET)
 
-        user_consents_to_analytics = d.pop("user_consents_to_analytics", UNSET)
+        user_consents_to_analytics = src_dict.get("user_consents_to_analytics", UNSET)
 
-        v1_enabled = d.pop("v1_enabled", UNSET)
+        v1_enabled = src_dict.get("v1_enabled", UNSET)
 
         def _parse_provider_tokens_set(
             data: object,
@@ -247,12 +328,12 @@ class StoredSettings:
             return cast(None | StoredSettingsProviderTokensSetType0 | Unset, data)
 
         provider_tokens_set = _parse_provider_tokens_set(
-            d.pop("provider_tokens_set", UNSET)
+            src_dict.get("provider_tokens_set", UNSET)
         )
 
-        llm_api_key_set = d.pop("llm_api_key_set", UNSET)
+        llm_api_key_set = src_dict.get("llm_api_key_set", UNSET)
 
-        search_api_key_set = d.pop("search_api_key_set", UNSET)
+        search_api_key_set = src_dict.get("search_api_key_set", UNSET)
 
         stored_settings = object.__new__(cls)
         stored_settings.language = language
@@ -269,7 +350,7 @@ class StoredSettings:
         stored_settings.llm_api_key_set = llm_api_key_set
         stored_settings.search_api_key_set = search_api_key_set
 
-        stored_settings.additional_properties = d
+        stored_settings._additional_properties = None
         stored_settings._raw = src_dict
         return stored_settings
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Trajectory")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class Trajectory:
     """
     Attributes:
@@ -32,7 +32,9 @@ class Trajectory:
     """
 
     trajectory: list[ActionEvent | ObservationEvent | OtherEvent]
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -42,6 +44,40 @@ class Trajectory:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset({"trajectory"})
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if not isinstance(other, Trajectory) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.trajectory, self.additional_properties) == (
+            other.trajectory,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -79,7 +115,6 @@ class Trajectory:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
 
         def _parse_trajectory_item(
             data: object,
@@ -121,7 +156,7 @@ class Trajectory:
             return componentsschemas_event_type_2
 
         trajectory = []
-        _trajectory = d.pop("trajectory")
+        _trajectory = src_dict["trajectory"]
         for trajectory_item_data in _trajectory:
             trajectory_item: ActionEvent | ObservationEvent | OtherEvent
             trajectory_item_kind = (
@@ -155,7 +190,7 @@ class Trajectory:
         trajectory_ = object.__new__(cls)
         trajectory_.trajectory = trajectory
 
-        trajectory_.additional_properties = d
+        trajectory_._additional_properties = None
         trajectory_._raw = src_dict
         return trajectory_
 

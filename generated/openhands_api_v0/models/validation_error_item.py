@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ValidationErrorItem")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class ValidationErrorItem:
     """
     Attributes:
@@ -39,7 +39,9 @@ class ValidationErrorItem:
     type_: str
     input_: Any | Unset = UNSET
     ctx: ValidationErrorItemCtx | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -49,6 +51,56 @@ class ValidationErrorItem:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {"loc", "msg", "type", "input", "ctx"}
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if (
+            not isinstance(other, ValidationErrorItem)
+            or other.__class__ is not self.__class__
+        ):
+            return NotImplemented
+        return (
+            self.loc,
+            self.msg,
+            self.type_,
+            self.input_,
+            self.ctx,
+            self.additional_properties,
+        ) == (
+            other.loc,
+            other.msg,
+            other.type_,
+            other.input_,
+            other.ctx,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -106,22 +158,21 @@ class ValidationErrorItem:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
 
         loc = []
-        _loc = d.pop("loc")
+        _loc = src_dict["loc"]
         for loc_item_data in _loc:
             loc_item = loc_item_data
 
             loc.append(loc_item)
 
-        msg = d.pop("msg")
+        msg = src_dict["msg"]
 
-        type_ = d.pop("type")
+        type_ = src_dict["type"]
 
-        input_ = d.pop("input", UNSET)
+        input_ = src_dict.get("input", UNSET)
 
-        _ctx = d.pop("ctx", UNSET)
+        _ctx = src_dict.get("ctx", UNSET)
         ctx: ValidationErrorItemCtx | Unset
         if _ctx is UNSET:
             ctx = UNSET
@@ -135,7 +186,7 @@ class ValidationErrorItem:
         validation_error_item.input_ = input_
         validation_error_item.ctx = ctx
 
-        validation_error_item.additional_properties = d
+        validation_error_item._additional_properties = None
         validation_error_item._raw = src_dict
         return validation_error_item
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="AgentSettings")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class AgentSettings:
     """
     Attributes:
@@ -35,7 +35,9 @@ class AgentSettings:
     agent_kind: str | Unset = UNSET
     agent: str | Unset = UNSET
     llm: LLMSettings | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -45,6 +47,45 @@ class AgentSettings:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset({"agent_kind", "agent", "llm"})
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if (
+            not isinstance(other, AgentSettings)
+            or other.__class__ is not self.__class__
+        ):
+            return NotImplemented
+        return (self.agent_kind, self.agent, self.llm, self.additional_properties) == (
+            other.agent_kind,
+            other.agent,
+            other.llm,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -88,12 +129,11 @@ class AgentSettings:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
-        agent_kind = d.pop("agent_kind", UNSET)
+        agent_kind = src_dict.get("agent_kind", UNSET)
 
-        agent = d.pop("agent", UNSET)
+        agent = src_dict.get("agent", UNSET)
 
-        _llm = d.pop("llm", UNSET)
+        _llm = src_dict.get("llm", UNSET)
         llm: LLMSettings | Unset
         if _llm is UNSET:
             llm = UNSET
@@ -105,7 +145,7 @@ class AgentSettings:
         agent_settings.agent = agent
         agent_settings.llm = llm
 
-        agent_settings.additional_properties = d
+        agent_settings._additional_properties = None
         agent_settings._raw = src_dict
         return agent_settings
 

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="AppConversation")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class AppConversation:
     """
     Attributes:
@@ -86,7 +86,9 @@ class AppConversation:
     execution_status: ConversationExecutionStatus | None | Unset = UNSET
     conversation_url: None | str | Unset = UNSET
     session_api_key: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -96,6 +98,110 @@ class AppConversation:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "id",
+            "created_by_user_id",
+            "sandbox_id",
+            "title",
+            "selected_repository",
+            "selected_branch",
+            "git_provider",
+            "trigger",
+            "llm_model",
+            "agent_kind",
+            "parent_conversation_id",
+            "sub_conversation_ids",
+            "public",
+            "tags",
+            "metrics",
+            "created_at",
+            "updated_at",
+            "sandbox_status",
+            "execution_status",
+            "conversation_url",
+            "session_api_key",
+        }
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if (
+            not isinstance(other, AppConversation)
+            or other.__class__ is not self.__class__
+        ):
+            return NotImplemented
+        return (
+            self.id,
+            self.created_by_user_id,
+            self.sandbox_id,
+            self.title,
+            self.selected_repository,
+            self.selected_branch,
+            self.git_provider,
+            self.trigger,
+            self.llm_model,
+            self.agent_kind,
+            self.parent_conversation_id,
+            self.sub_conversation_ids,
+            self.public,
+            self.tags,
+            self.metrics,
+            self.created_at,
+            self.updated_at,
+            self.sandbox_status,
+            self.execution_status,
+            self.conversation_url,
+            self.session_api_key,
+            self.additional_properties,
+        ) == (
+            other.id,
+            other.created_by_user_id,
+            other.sandbox_id,
+            other.title,
+            other.selected_repository,
+            other.selected_branch,
+            other.git_provider,
+            other.trigger,
+            other.llm_model,
+            other.agent_kind,
+            other.parent_conversation_id,
+            other.sub_conversation_ids,
+            other.public,
+            other.tags,
+            other.metrics,
+            other.created_at,
+            other.updated_at,
+            other.sandbox_status,
+            other.execution_status,
+            other.conversation_url,
+            other.session_api_key,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset({"session_api_key"})
@@ -299,18 +405,17 @@ class AppConversation:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
-        id = d.pop("id")
+        id = src_dict["id"]
 
-        created_by_user_id = d.pop("created_by_user_id", UNSET)
+        created_by_user_id = src_dict.get("created_by_user_id", UNSET)
 
-        sandbox_id = d.pop("sandbox_id", UNSET)
+        sandbox_id = src_dict.get("sandbox_id", UNSET)
 
-        title = d.pop("title", UNSET)
+        title = src_dict.get("title", UNSET)
 
-        selected_repository = d.pop("selected_repository", UNSET)
+        selected_repository = src_dict.get("selected_repository", UNSET)
 
-        selected_branch = d.pop("selected_branch", UNSET)
+        selected_branch = src_dict.get("selected_branch", UNSET)
 
         def _parse_git_provider(data: object) -> None | ProviderType | Unset:
             if data is None:
@@ -327,7 +432,7 @@ class AppConversation:
                 pass
             return cast(None | ProviderType | Unset, data)
 
-        git_provider = _parse_git_provider(d.pop("git_provider", UNSET))
+        git_provider = _parse_git_provider(src_dict.get("git_provider", UNSET))
 
         def _parse_trigger(data: object) -> ConversationTrigger | None | Unset:
             if data is None:
@@ -344,19 +449,21 @@ class AppConversation:
                 pass
             return cast(ConversationTrigger | None | Unset, data)
 
-        trigger = _parse_trigger(d.pop("trigger", UNSET))
+        trigger = _parse_trigger(src_dict.get("trigger", UNSET))
 
-        llm_model = d.pop("llm_model", UNSET)
+        llm_model = src_dict.get("llm_model", UNSET)
 
-        agent_kind = d.pop("agent_kind", UNSET)
+        agent_kind = src_dict.get("agent_kind", UNSET)
 
-        parent_conversation_id = d.pop("parent_conversation_id", UNSET)
+        parent_conversation_id = src_dict.get("parent_conversation_id", UNSET)
 
-        sub_conversation_ids = cast(list[str], d.pop("sub_conversation_ids", UNSET))
+        sub_conversation_ids = cast(
+            list[str], src_dict.get("sub_conversation_ids", UNSET)
+        )
 
-        public = d.pop("public", UNSET)
+        public = src_dict.get("public", UNSET)
 
-        _tags = d.pop("tags", UNSET)
+        _tags = src_dict.get("tags", UNSET)
         tags: AppConversationTags | Unset
         if _tags is UNSET:
             tags = UNSET
@@ -384,23 +491,23 @@ class AppConversation:
                 pass
             return cast(AppConversationMetricsType0 | None | Unset, data)
 
-        metrics = _parse_metrics(d.pop("metrics", UNSET))
+        metrics = _parse_metrics(src_dict.get("metrics", UNSET))
 
-        _created_at = d.pop("created_at", UNSET)
+        _created_at = src_dict.get("created_at", UNSET)
         created_at: datetime.datetime | Unset
         if _created_at is UNSET:
             created_at = UNSET
         else:
             created_at = datetime.datetime.fromisoformat(_created_at)
 
-        _updated_at = d.pop("updated_at", UNSET)
+        _updated_at = src_dict.get("updated_at", UNSET)
         updated_at: datetime.datetime | Unset
         if _updated_at is UNSET:
             updated_at = UNSET
         else:
             updated_at = datetime.datetime.fromisoformat(_updated_at)
 
-        _sandbox_status = d.pop("sandbox_status", UNSET)
+        _sandbox_status = src_dict.get("sandbox_status", UNSET)
         sandbox_status: SandboxStatus | Unset
         if _sandbox_status is UNSET:
             sandbox_status = UNSET
@@ -428,11 +535,13 @@ class AppConversation:
                 pass
             return cast(ConversationExecutionStatus | None | Unset, data)
 
-        execution_status = _parse_execution_status(d.pop("execution_status", UNSET))
+        execution_status = _parse_execution_status(
+            src_dict.get("execution_status", UNSET)
+        )
 
-        conversation_url = d.pop("conversation_url", UNSET)
+        conversation_url = src_dict.get("conversation_url", UNSET)
 
-        session_api_key = d.pop("session_api_key", UNSET)
+        session_api_key = src_dict.get("session_api_key", UNSET)
 
         app_conversation = object.__new__(cls)
         app_conversation.id = id
@@ -457,7 +566,7 @@ class AppConversation:
         app_conversation.conversation_url = conversation_url
         app_conversation.session_api_key = session_api_key
 
-        app_conversation.additional_properties = d
+        app_conversation._additional_properties = None
         app_conversation._raw = src_dict
         return app_conversation
 

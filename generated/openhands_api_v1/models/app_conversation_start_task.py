@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="AppConversationStartTask")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class AppConversationStartTask:
     """
     Attributes:
@@ -54,7 +54,9 @@ class AppConversationStartTask:
     request: AppConversationStartTaskRequest | Unset = UNSET
     created_at: datetime.datetime | Unset = UNSET
     updated_at: datetime.datetime | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -64,6 +66,77 @@ class AppConversationStartTask:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "id",
+            "status",
+            "created_by_user_id",
+            "detail",
+            "app_conversation_id",
+            "sandbox_id",
+            "agent_server_url",
+            "request",
+            "created_at",
+            "updated_at",
+        }
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if (
+            not isinstance(other, AppConversationStartTask)
+            or other.__class__ is not self.__class__
+        ):
+            return NotImplemented
+        return (
+            self.id,
+            self.status,
+            self.created_by_user_id,
+            self.detail,
+            self.app_conversation_id,
+            self.sandbox_id,
+            self.agent_server_url,
+            self.request,
+            self.created_at,
+            self.updated_at,
+            self.additional_properties,
+        ) == (
+            other.id,
+            other.status,
+            other.created_by_user_id,
+            other.detail,
+            other.app_conversation_id,
+            other.sandbox_id,
+            other.agent_server_url,
+            other.request,
+            other.created_at,
+            other.updated_at,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -167,37 +240,36 @@ class AppConversationStartTask:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
-        id = d.pop("id")
+        id = src_dict["id"]
 
-        _status = d.pop("status")
+        _status = src_dict["status"]
         status = _status if type(_status) is str else check_start_task_status(_status)
 
-        created_by_user_id = d.pop("created_by_user_id", UNSET)
+        created_by_user_id = src_dict.get("created_by_user_id", UNSET)
 
-        detail = d.pop("detail", UNSET)
+        detail = src_dict.get("detail", UNSET)
 
-        app_conversation_id = d.pop("app_conversation_id", UNSET)
+        app_conversation_id = src_dict.get("app_conversation_id", UNSET)
 
-        sandbox_id = d.pop("sandbox_id", UNSET)
+        sandbox_id = src_dict.get("sandbox_id", UNSET)
 
-        agent_server_url = d.pop("agent_server_url", UNSET)
+        agent_server_url = src_dict.get("agent_server_url", UNSET)
 
-        _request = d.pop("request", UNSET)
+        _request = src_dict.get("request", UNSET)
         request: AppConversationStartTaskRequest | Unset
         if _request is UNSET:
             request = UNSET
         else:
             request = AppConversationStartTaskRequest.from_dict(_request)
 
-        _created_at = d.pop("created_at", UNSET)
+        _created_at = src_dict.get("created_at", UNSET)
         created_at: datetime.datetime | Unset
         if _created_at is UNSET:
             created_at = UNSET
         else:
             created_at = datetime.datetime.fromisoformat(_created_at)
 
-        _updated_at = d.pop("updated_at", UNSET)
+        _updated_at = src_dict.get("updated_at", UNSET)
         updated_at: datetime.datetime | Unset
         if _updated_at is UNSET:
             updated_at = UNSET
@@ -216,7 +288,7 @@ class AppConversationStartTask:
         app_conversation_start_task.created_at = created_at
         app_conversation_start_task.updated_at = updated_at
 
-        app_conversation_start_task.additional_properties = d
+        app_conversation_start_task._additional_properties = None
         app_conversation_start_task._raw = src_dict
         return app_conversation_start_task
 

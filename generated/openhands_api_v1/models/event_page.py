@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="EventPage")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class EventPage:
     """
     Attributes:
@@ -54,7 +54,9 @@ class EventPage:
         | UnknownEvent
     ]
     next_page_id: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -64,6 +66,41 @@ class EventPage:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset({"items", "next_page_id"})
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if not isinstance(other, EventPage) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.items, self.next_page_id, self.additional_properties) == (
+            other.items,
+            other.next_page_id,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -124,7 +161,6 @@ class EventPage:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
 
         def _parse_items_item(
             data: object,
@@ -267,7 +303,7 @@ class EventPage:
             return componentsschemas_event_type_9
 
         items = []
-        _items = d.pop("items")
+        _items = src_dict["items"]
         for items_item_data in _items:
             items_item: (
                 ActionEvent
@@ -343,13 +379,13 @@ class EventPage:
 
             items.append(items_item)
 
-        next_page_id = d.pop("next_page_id", UNSET)
+        next_page_id = src_dict.get("next_page_id", UNSET)
 
         event_page = object.__new__(cls)
         event_page.items = items
         event_page.next_page_id = next_page_id
 
-        event_page.additional_properties = d
+        event_page._additional_properties = None
         event_page._raw = src_dict
         return event_page
 

@@ -13,7 +13,7 @@ from ..types import model_repr as _model_repr
 T = TypeVar("T", bound="ExposedUrl")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class ExposedUrl:
     """
     Attributes:
@@ -25,7 +25,9 @@ class ExposedUrl:
     name: str
     url: str
     port: int | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -35,6 +37,42 @@ class ExposedUrl:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset({"name", "url", "port"})
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if not isinstance(other, ExposedUrl) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.name, self.url, self.port, self.additional_properties) == (
+            other.name,
+            other.url,
+            other.port,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -73,19 +111,18 @@ class ExposedUrl:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        name = d.pop("name")
+        name = src_dict["name"]
 
-        url = d.pop("url")
+        url = src_dict["url"]
 
-        port = d.pop("port", UNSET)
+        port = src_dict.get("port", UNSET)
 
         exposed_url = object.__new__(cls)
         exposed_url.name = name
         exposed_url.url = url
         exposed_url.port = port
 
-        exposed_url.additional_properties = d
+        exposed_url._additional_properties = None
         exposed_url._raw = src_dict
         return exposed_url
 

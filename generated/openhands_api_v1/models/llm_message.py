@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="LLMMessage")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class LLMMessage:
     """
     Attributes:
@@ -34,7 +34,9 @@ class LLMMessage:
 
     role: LLMMessageRole
     content: list[ContentItem] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -44,6 +46,41 @@ class LLMMessage:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset({"role", "content"})
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if not isinstance(other, LLMMessage) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.role, self.content, self.additional_properties) == (
+            other.role,
+            other.content,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -87,11 +124,10 @@ class LLMMessage:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
-        _role = d.pop("role")
+        _role = src_dict["role"]
         role = _role if type(_role) is str else check_llm_message_role(_role)
 
-        _content = d.pop("content", UNSET)
+        _content = src_dict.get("content", UNSET)
         content: list[ContentItem] | Unset = UNSET
         if _content is not UNSET:
             content = []
@@ -104,7 +140,7 @@ class LLMMessage:
         llm_message.role = role
         llm_message.content = content
 
-        llm_message.additional_properties = d
+        llm_message._additional_properties = None
         llm_message._raw = src_dict
         return llm_message
 

@@ -18,7 +18,7 @@ from ..types import model_repr as _model_repr
 T = TypeVar("T", bound="LLMSettings")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class LLMSettings:
     """
     Attributes:
@@ -32,7 +32,9 @@ class LLMSettings:
     base_url: None | str | Unset = UNSET
     api_key: None | str | Unset = UNSET
     stream: bool | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -42,6 +44,51 @@ class LLMSettings:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {"model", "base_url", "api_key", "stream"}
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if not isinstance(other, LLMSettings) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.model,
+            self.base_url,
+            self.api_key,
+            self.stream,
+            self.additional_properties,
+        ) == (
+            other.model,
+            other.base_url,
+            other.api_key,
+            other.stream,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset({"api_key"})
@@ -96,14 +143,13 @@ class LLMSettings:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        model = d.pop("model", UNSET)
+        model = src_dict.get("model", UNSET)
 
-        base_url = d.pop("base_url", UNSET)
+        base_url = src_dict.get("base_url", UNSET)
 
-        api_key = d.pop("api_key", UNSET)
+        api_key = src_dict.get("api_key", UNSET)
 
-        stream = d.pop("stream", UNSET)
+        stream = src_dict.get("stream", UNSET)
 
         llm_settings = object.__new__(cls)
         llm_settings.model = model
@@ -111,7 +157,7 @@ class LLMSettings:
         llm_settings.api_key = api_key
         llm_settings.stream = stream
 
-        llm_settings.additional_properties = d
+        llm_settings._additional_properties = None
         llm_settings._raw = src_dict
         return llm_settings
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="MessageEvent")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class MessageEvent:
     """
     Attributes:
@@ -43,7 +43,9 @@ class MessageEvent:
     source: EventSource | Unset = UNSET
     parent_id: None | str | Unset = UNSET
     llm_message: LLMMessage | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -53,6 +55,55 @@ class MessageEvent:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {"kind", "id", "timestamp", "source", "parent_id", "llm_message"}
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if not isinstance(other, MessageEvent) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.kind,
+            self.id,
+            self.timestamp,
+            self.source,
+            self.parent_id,
+            self.llm_message,
+            self.additional_properties,
+        ) == (
+            other.kind,
+            other.id,
+            other.timestamp,
+            other.source,
+            other.parent_id,
+            other.llm_message,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -118,25 +169,24 @@ class MessageEvent:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
-        kind: Literal["MessageEvent"] = d.pop("kind")
+        kind: Literal["MessageEvent"] = src_dict["kind"]
         if kind != "MessageEvent":
             raise ValueError(f"kind must match const 'MessageEvent', got '{kind}'")
 
-        id = d.pop("id")
+        id = src_dict["id"]
 
-        timestamp = d.pop("timestamp", UNSET)
+        timestamp = src_dict.get("timestamp", UNSET)
 
-        _source = d.pop("source", UNSET)
+        _source = src_dict.get("source", UNSET)
         source: EventSource | Unset
         if _source is UNSET:
             source = UNSET
         else:
             source = _source if type(_source) is str else check_event_source(_source)
 
-        parent_id = d.pop("parent_id", UNSET)
+        parent_id = src_dict.get("parent_id", UNSET)
 
-        _llm_message = d.pop("llm_message", UNSET)
+        _llm_message = src_dict.get("llm_message", UNSET)
         llm_message: LLMMessage | Unset
         if _llm_message is UNSET:
             llm_message = UNSET
@@ -151,7 +201,7 @@ class MessageEvent:
         message_event.parent_id = parent_id
         message_event.llm_message = llm_message
 
-        message_event.additional_properties = d
+        message_event._additional_properties = None
         message_event._raw = src_dict
         return message_event
 

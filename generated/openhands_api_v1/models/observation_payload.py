@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ObservationPayload")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class ObservationPayload:
     """
     Attributes:
@@ -37,7 +37,9 @@ class ObservationPayload:
     is_error: bool | Unset = UNSET
     exit_code: int | None | Unset = UNSET
     content: list[ContentItem] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -47,6 +49,54 @@ class ObservationPayload:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {"kind", "is_error", "exit_code", "content"}
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if (
+            not isinstance(other, ObservationPayload)
+            or other.__class__ is not self.__class__
+        ):
+            return NotImplemented
+        return (
+            self.kind,
+            self.is_error,
+            self.exit_code,
+            self.content,
+            self.additional_properties,
+        ) == (
+            other.kind,
+            other.is_error,
+            other.exit_code,
+            other.content,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -104,14 +154,13 @@ class ObservationPayload:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
-        kind = d.pop("kind")
+        kind = src_dict["kind"]
 
-        is_error = d.pop("is_error", UNSET)
+        is_error = src_dict.get("is_error", UNSET)
 
-        exit_code = d.pop("exit_code", UNSET)
+        exit_code = src_dict.get("exit_code", UNSET)
 
-        _content = d.pop("content", UNSET)
+        _content = src_dict.get("content", UNSET)
         content: list[ContentItem] | Unset = UNSET
         if _content is not UNSET:
             content = []
@@ -126,7 +175,7 @@ class ObservationPayload:
         observation_payload.exit_code = exit_code
         observation_payload.content = content
 
-        observation_payload.additional_properties = d
+        observation_payload._additional_properties = None
         observation_payload._raw = src_dict
         return observation_payload
 

@@ -12,7 +12,7 @@ from ..types import model_repr as _model_repr
 T = TypeVar("T", bound="PendingMessageResponse")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class PendingMessageResponse:
     """
     Attributes:
@@ -24,7 +24,9 @@ class PendingMessageResponse:
     id: str
     queued: bool
     position: int
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -34,6 +36,45 @@ class PendingMessageResponse:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset({"id", "queued", "position"})
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if (
+            not isinstance(other, PendingMessageResponse)
+            or other.__class__ is not self.__class__
+        ):
+            return NotImplemented
+        return (self.id, self.queued, self.position, self.additional_properties) == (
+            other.id,
+            other.queued,
+            other.position,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -71,19 +112,18 @@ class PendingMessageResponse:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        id = d.pop("id")
+        id = src_dict["id"]
 
-        queued = d.pop("queued")
+        queued = src_dict["queued"]
 
-        position = d.pop("position")
+        position = src_dict["position"]
 
         pending_message_response = object.__new__(cls)
         pending_message_response.id = id
         pending_message_response.queued = queued
         pending_message_response.position = position
 
-        pending_message_response.additional_properties = d
+        pending_message_response._additional_properties = None
         pending_message_response._raw = src_dict
         return pending_message_response
 

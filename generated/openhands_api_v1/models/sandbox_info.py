@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="SandboxInfo")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class SandboxInfo:
     """
     Attributes:
@@ -47,7 +47,9 @@ class SandboxInfo:
     session_api_key: None | str | Unset = UNSET
     exposed_urls: list[ExposedUrl] | None | Unset = UNSET
     created_at: datetime.datetime | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -57,6 +59,65 @@ class SandboxInfo:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "id",
+            "status",
+            "created_by_user_id",
+            "sandbox_spec_id",
+            "session_api_key",
+            "exposed_urls",
+            "created_at",
+        }
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if not isinstance(other, SandboxInfo) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.id,
+            self.status,
+            self.created_by_user_id,
+            self.sandbox_spec_id,
+            self.session_api_key,
+            self.exposed_urls,
+            self.created_at,
+            self.additional_properties,
+        ) == (
+            other.id,
+            other.status,
+            other.created_by_user_id,
+            other.sandbox_spec_id,
+            other.session_api_key,
+            other.exposed_urls,
+            other.created_at,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset({"session_api_key"})
@@ -139,17 +200,16 @@ class SandboxInfo:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
-        id = d.pop("id")
+        id = src_dict["id"]
 
-        _status = d.pop("status")
+        _status = src_dict["status"]
         status = _status if type(_status) is str else check_sandbox_status(_status)
 
-        created_by_user_id = d.pop("created_by_user_id", UNSET)
+        created_by_user_id = src_dict.get("created_by_user_id", UNSET)
 
-        sandbox_spec_id = d.pop("sandbox_spec_id", UNSET)
+        sandbox_spec_id = src_dict.get("sandbox_spec_id", UNSET)
 
-        session_api_key = d.pop("session_api_key", UNSET)
+        session_api_key = src_dict.get("session_api_key", UNSET)
 
         def _parse_exposed_urls(data: object) -> list[ExposedUrl] | None | Unset:
             if data is None:
@@ -173,9 +233,9 @@ class SandboxInfo:
                 pass
             return cast(list[ExposedUrl] | None | Unset, data)
 
-        exposed_urls = _parse_exposed_urls(d.pop("exposed_urls", UNSET))
+        exposed_urls = _parse_exposed_urls(src_dict.get("exposed_urls", UNSET))
 
-        _created_at = d.pop("created_at", UNSET)
+        _created_at = src_dict.get("created_at", UNSET)
         created_at: datetime.datetime | Unset
         if _created_at is UNSET:
             created_at = UNSET
@@ -191,7 +251,7 @@ class SandboxInfo:
         sandbox_info.exposed_urls = exposed_urls
         sandbox_info.created_at = created_at
 
-        sandbox_info.additional_properties = d
+        sandbox_info._additional_properties = None
         sandbox_info._raw = src_dict
         return sandbox_info
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="SandboxSpecInfo")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class SandboxSpecInfo:
     """
     Attributes:
@@ -41,7 +41,9 @@ class SandboxSpecInfo:
     working_dir: str | Unset = UNSET
     initial_env: SandboxSpecInfoInitialEnv | Unset = UNSET
     created_at: datetime.datetime | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -51,6 +53,56 @@ class SandboxSpecInfo:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {"id", "command", "working_dir", "initial_env", "created_at"}
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if (
+            not isinstance(other, SandboxSpecInfo)
+            or other.__class__ is not self.__class__
+        ):
+            return NotImplemented
+        return (
+            self.id,
+            self.command,
+            self.working_dir,
+            self.initial_env,
+            self.created_at,
+            self.additional_properties,
+        ) == (
+            other.id,
+            other.command,
+            other.working_dir,
+            other.initial_env,
+            other.created_at,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -115,8 +167,7 @@ class SandboxSpecInfo:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
-        id = d.pop("id")
+        id = src_dict["id"]
 
         def _parse_command(data: object) -> list[str] | None | Unset:
             if data is None:
@@ -133,18 +184,18 @@ class SandboxSpecInfo:
                 pass
             return cast(list[str] | None | Unset, data)
 
-        command = _parse_command(d.pop("command", UNSET))
+        command = _parse_command(src_dict.get("command", UNSET))
 
-        working_dir = d.pop("working_dir", UNSET)
+        working_dir = src_dict.get("working_dir", UNSET)
 
-        _initial_env = d.pop("initial_env", UNSET)
+        _initial_env = src_dict.get("initial_env", UNSET)
         initial_env: SandboxSpecInfoInitialEnv | Unset
         if _initial_env is UNSET:
             initial_env = UNSET
         else:
             initial_env = SandboxSpecInfoInitialEnv.from_dict(_initial_env)
 
-        _created_at = d.pop("created_at", UNSET)
+        _created_at = src_dict.get("created_at", UNSET)
         created_at: datetime.datetime | Unset
         if _created_at is UNSET:
             created_at = UNSET
@@ -158,7 +209,7 @@ class SandboxSpecInfo:
         sandbox_spec_info.initial_env = initial_env
         sandbox_spec_info.created_at = created_at
 
-        sandbox_spec_info.additional_properties = d
+        sandbox_spec_info._additional_properties = None
         sandbox_spec_info._raw = src_dict
         return sandbox_spec_info
 

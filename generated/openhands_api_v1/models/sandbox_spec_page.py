@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="SandboxSpecPage")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class SandboxSpecPage:
     """
     Attributes:
@@ -33,7 +33,9 @@ class SandboxSpecPage:
 
     items: list[SandboxSpecInfo]
     next_page_id: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -43,6 +45,44 @@ class SandboxSpecPage:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset({"items", "next_page_id"})
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if (
+            not isinstance(other, SandboxSpecPage)
+            or other.__class__ is not self.__class__
+        ):
+            return NotImplemented
+        return (self.items, self.next_page_id, self.additional_properties) == (
+            other.items,
+            other.next_page_id,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -88,21 +128,20 @@ class SandboxSpecPage:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
         items = []
-        _items = d.pop("items")
+        _items = src_dict["items"]
         for items_item_data in _items:
             items_item = SandboxSpecInfo.from_dict(items_item_data)
 
             items.append(items_item)
 
-        next_page_id = d.pop("next_page_id", UNSET)
+        next_page_id = src_dict.get("next_page_id", UNSET)
 
         sandbox_spec_page = object.__new__(cls)
         sandbox_spec_page.items = items
         sandbox_spec_page.next_page_id = next_page_id
 
-        sandbox_spec_page.additional_properties = d
+        sandbox_spec_page._additional_properties = None
         sandbox_spec_page._raw = src_dict
         return sandbox_spec_page
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Settings")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class Settings:
     """
     Attributes:
@@ -48,7 +48,9 @@ class Settings:
     sandbox_grouping_strategy: SandboxGroupingStrategy | Unset = UNSET
     agent_settings: AgentSettings | Unset = UNSET
     conversation_settings: SettingsConversationSettings | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -58,6 +60,65 @@ class Settings:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "language",
+            "v1_enabled",
+            "llm_api_key_set",
+            "search_api_key_set",
+            "sandbox_grouping_strategy",
+            "agent_settings",
+            "conversation_settings",
+        }
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if not isinstance(other, Settings) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.language,
+            self.v1_enabled,
+            self.llm_api_key_set,
+            self.search_api_key_set,
+            self.sandbox_grouping_strategy,
+            self.agent_settings,
+            self.conversation_settings,
+            self.additional_properties,
+        ) == (
+            other.language,
+            other.v1_enabled,
+            other.llm_api_key_set,
+            other.search_api_key_set,
+            other.sandbox_grouping_strategy,
+            other.agent_settings,
+            other.conversation_settings,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -129,16 +190,15 @@ class Settings:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
-        language = d.pop("language", UNSET)
+        language = src_dict.get("language", UNSET)
 
-        v1_enabled = d.pop("v1_enabled", UNSET)
+        v1_enabled = src_dict.get("v1_enabled", UNSET)
 
-        llm_api_key_set = d.pop("llm_api_key_set", UNSET)
+        llm_api_key_set = src_dict.get("llm_api_key_set", UNSET)
 
-        search_api_key_set = d.pop("search_api_key_set", UNSET)
+        search_api_key_set = src_dict.get("search_api_key_set", UNSET)
 
-        _sandbox_grouping_strategy = d.pop("sandbox_grouping_strategy", UNSET)
+        _sandbox_grouping_strategy = src_dict.get("sandbox_grouping_strategy", UNSET)
         sandbox_grouping_strategy: SandboxGroupingStrategy | Unset
         if _sandbox_grouping_strategy is UNSET:
             sandbox_grouping_strategy = UNSET
@@ -149,14 +209,14 @@ class Settings:
                 else check_sandbox_grouping_strategy(_sandbox_grouping_strategy)
             )
 
-        _agent_settings = d.pop("agent_settings", UNSET)
+        _agent_settings = src_dict.get("agent_settings", UNSET)
         agent_settings: AgentSettings | Unset
         if _agent_settings is UNSET:
             agent_settings = UNSET
         else:
             agent_settings = AgentSettings.from_dict(_agent_settings)
 
-        _conversation_settings = d.pop("conversation_settings", UNSET)
+        _conversation_settings = src_dict.get("conversation_settings", UNSET)
         conversation_settings: SettingsConversationSettings | Unset
         if _conversation_settings is UNSET:
             conversation_settings = UNSET
@@ -174,7 +234,7 @@ class Settings:
         settings.agent_settings = agent_settings
         settings.conversation_settings = conversation_settings
 
-        settings.additional_properties = d
+        settings._additional_properties = None
         settings._raw = src_dict
         return settings
 

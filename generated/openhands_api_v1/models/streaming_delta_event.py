@@ -20,7 +20,7 @@ from ..types import model_repr as _model_repr
 T = TypeVar("T", bound="StreamingDeltaEvent")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class StreamingDeltaEvent:
     """A piece of streamed LLM text; stored by the app server only (not by the agent server)
 
@@ -37,7 +37,9 @@ class StreamingDeltaEvent:
     timestamp: str | Unset = UNSET
     source: EventSource | Unset = UNSET
     content: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -47,6 +49,56 @@ class StreamingDeltaEvent:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {"kind", "id", "timestamp", "source", "content"}
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if (
+            not isinstance(other, StreamingDeltaEvent)
+            or other.__class__ is not self.__class__
+        ):
+            return NotImplemented
+        return (
+            self.kind,
+            self.id,
+            self.timestamp,
+            self.source,
+            self.content,
+            self.additional_properties,
+        ) == (
+            other.kind,
+            other.id,
+            other.timestamp,
+            other.source,
+            other.content,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -102,25 +154,24 @@ class StreamingDeltaEvent:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        kind: Literal["StreamingDeltaEvent"] = d.pop("kind")
+        kind: Literal["StreamingDeltaEvent"] = src_dict["kind"]
         if kind != "StreamingDeltaEvent":
             raise ValueError(
                 f"kind must match const 'StreamingDeltaEvent', got '{kind}'"
             )
 
-        id = d.pop("id", UNSET)
+        id = src_dict.get("id", UNSET)
 
-        timestamp = d.pop("timestamp", UNSET)
+        timestamp = src_dict.get("timestamp", UNSET)
 
-        _source = d.pop("source", UNSET)
+        _source = src_dict.get("source", UNSET)
         source: EventSource | Unset
         if _source is UNSET:
             source = UNSET
         else:
             source = _source if type(_source) is str else check_event_source(_source)
 
-        content = d.pop("content", UNSET)
+        content = src_dict.get("content", UNSET)
 
         streaming_delta_event = object.__new__(cls)
         streaming_delta_event.kind = kind
@@ -129,7 +180,7 @@ class StreamingDeltaEvent:
         streaming_delta_event.source = source
         streaming_delta_event.content = content
 
-        streaming_delta_event.additional_properties = d
+        streaming_delta_event._additional_properties = None
         streaming_delta_event._raw = src_dict
         return streaming_delta_event
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="UserInfo")
 
 
-@_attrs_define
+@_attrs_define(eq=False)
 class UserInfo:
     """Self-hosted - the stored settings document plus `id` (always null without multi-user auth); secrets come back masked
     ("**********") or null. Cloud adds account fields.
@@ -58,7 +58,9 @@ class UserInfo:
     default_sandbox_spec_id: None | str | Unset = UNSET
     agent_settings: AgentSettings | Unset = UNSET
     conversation_settings: UserInfoConversationSettings | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _additional_properties: dict[str, Any] | None = _attrs_field(
+        init=False, default=None, repr=False, eq=False
+    )
     # openhands-api: the JSON object this instance was parsed from (a reference, not a copy).
     _raw: Mapping[str, Any] | None = _attrs_field(
         init=False, default=None, repr=False, eq=False
@@ -68,6 +70,77 @@ class UserInfo:
     def raw(self) -> Mapping[str, Any]:
         """The payload exactly as the server sent it (``to_dict()`` for locally built objects)."""
         return self._raw if self._raw is not None else self.to_dict()
+
+    #: The payload keys this model has a field for; any other key is an additional property.
+    KNOWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "id",
+            "email",
+            "email_verified",
+            "language",
+            "v1_enabled",
+            "git_user_name",
+            "git_user_email",
+            "sandbox_grouping_strategy",
+            "default_sandbox_spec_id",
+            "agent_settings",
+            "conversation_settings",
+        }
+    )
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The keys the spec does not name, with their values as sent (taken from the payload when first read)."""
+        extra = self._additional_properties
+        if extra is None:
+            raw = self._raw
+            extra = (
+                {}
+                if raw is None
+                else {
+                    key: value
+                    for key, value in raw.items()
+                    if key not in self.KNOWN_KEYS
+                }
+            )
+            self._additional_properties = extra
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional_properties = value
+
+    def __eq__(self, other: object) -> bool:
+        # openhands-api: what attrs' __eq__ compares, plus the additional properties (no longer a field).
+        if not isinstance(other, UserInfo) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.id,
+            self.email,
+            self.email_verified,
+            self.language,
+            self.v1_enabled,
+            self.git_user_name,
+            self.git_user_email,
+            self.sandbox_grouping_strategy,
+            self.default_sandbox_spec_id,
+            self.agent_settings,
+            self.conversation_settings,
+            self.additional_properties,
+        ) == (
+            other.id,
+            other.email,
+            other.email_verified,
+            other.language,
+            other.v1_enabled,
+            other.git_user_name,
+            other.git_user_email,
+            other.sandbox_grouping_strategy,
+            other.default_sandbox_spec_id,
+            other.agent_settings,
+            other.conversation_settings,
+            other.additional_properties,
+        )
 
     #: Attributes whose value repr/str replace by ``**********``; read the attribute itself for the value.
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -183,22 +256,21 @@ class UserInfo:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         if _models_pending:
             _import_models()
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        id = src_dict.get("id", UNSET)
 
-        email = d.pop("email", UNSET)
+        email = src_dict.get("email", UNSET)
 
-        email_verified = d.pop("email_verified", UNSET)
+        email_verified = src_dict.get("email_verified", UNSET)
 
-        language = d.pop("language", UNSET)
+        language = src_dict.get("language", UNSET)
 
-        v1_enabled = d.pop("v1_enabled", UNSET)
+        v1_enabled = src_dict.get("v1_enabled", UNSET)
 
-        git_user_name = d.pop("git_user_name", UNSET)
+        git_user_name = src_dict.get("git_user_name", UNSET)
 
-        git_user_email = d.pop("git_user_email", UNSET)
+        git_user_email = src_dict.get("git_user_email", UNSET)
 
-        _sandbox_grouping_strategy = d.pop("sandbox_grouping_strategy", UNSET)
+        _sandbox_grouping_strategy = src_dict.get("sandbox_grouping_strategy", UNSET)
         sandbox_grouping_strategy: SandboxGroupingStrategy | Unset
         if _sandbox_grouping_strategy is UNSET:
             sandbox_grouping_strategy = UNSET
@@ -209,16 +281,16 @@ class UserInfo:
                 else check_sandbox_grouping_strategy(_sandbox_grouping_strategy)
             )
 
-        default_sandbox_spec_id = d.pop("default_sandbox_spec_id", UNSET)
+        default_sandbox_spec_id = src_dict.get("default_sandbox_spec_id", UNSET)
 
-        _agent_settings = d.pop("agent_settings", UNSET)
+        _agent_settings = src_dict.get("agent_settings", UNSET)
         agent_settings: AgentSettings | Unset
         if _agent_settings is UNSET:
             agent_settings = UNSET
         else:
             agent_settings = AgentSettings.from_dict(_agent_settings)
 
-        _conversation_settings = d.pop("conversation_settings", UNSET)
+        _conversation_settings = src_dict.get("conversation_settings", UNSET)
         conversation_settings: UserInfoConversationSettings | Unset
         if _conversation_settings is UNSET:
             conversation_settings = UNSET
@@ -240,7 +312,7 @@ class UserInfo:
         user_info.agent_settings = agent_settings
         user_info.conversation_settings = conversation_settings
 
-        user_info.additional_properties = d
+        user_info._additional_properties = None
         user_info._raw = src_dict
         return user_info
 
