@@ -236,7 +236,7 @@ def listings(events: list[dict[str, Any]]) -> None:
     with page_server(events, 100) as url, AgentServerClient(url, "k") as wrapped, httpx.Client(base_url=url) as raw:
         assert sum(1 for _ in wrapped.iter_events(cid, page_size=100)) == raw_pages(raw) == 10_000
         ratio_row("10,000 typed events listed vs raw JSON paging", lambda: sum(1 for _ in wrapped.iter_events(cid, page_size=100)),
-                  lambda: raw_pages(raw), 5, 1.30)
+                  lambda: raw_pages(raw), 11, 1.30)  # 5 rounds swung 1.15-1.32x
         # httpx responses sit in reference cycles until the cyclic GC runs, so a peak grows a little
         # with the pages read, also for raw paging (shown beside it): compared, not zero.
         small = peak(lambda: sum(1 for _ in wrapped.iter_events(cid, page_size=100, max_items=1_000)))
