@@ -232,7 +232,7 @@ def listings(events: list[dict[str, Any]]) -> None:
 
     with page_server(events, 1) as url, AgentServerClient(url, "k") as wrapped, httpx.Client(base_url=url) as raw:
         ratio_row("a page of 100 typed events vs raw JSON", lambda: wrapped.search_events(cid, limit=100),
-                  lambda: raw.get(path, params={"limit": 100}).json(), 100, 1.15)
+                  lambda: raw.get(path, params={"limit": 100}).json(), 300, 1.15)
     with page_server(events, 100) as url, AgentServerClient(url, "k") as wrapped, httpx.Client(base_url=url) as raw:
         assert sum(1 for _ in wrapped.iter_events(cid, page_size=100)) == raw_pages(raw) == 10_000
         ratio_row("10,000 typed events listed vs raw JSON paging", lambda: sum(1 for _ in wrapped.iter_events(cid, page_size=100)),
