@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -80,11 +81,11 @@ def test_no_import_cycle() -> None:
         if parts[-1] == "__init__":
             parts.pop()
         modules[".".join(parts)] = path
-    # A lazy front door (a package __init__ with an `_EXPORTS` table and a PEP 562 `__getattr__`: the
+    # A lazy front door (a package __init__ with an `_EXPORTS` table and `_lazy.loader`, PEP 562: the
     # root, `agent`) imports its names only when they are used, and every module below it imports from
     # it (`from .. import _constants`, `from . import _generated`): only its run-time imports count.
     lazy = {name for name, path in modules.items()
-            if path.name == "__init__.py" and "_EXPORTS" in (text := path.read_text()) and "def __getattr__" in text}
+            if path.name == "__init__.py" and "_EXPORTS" in (text := path.read_text()) and "_lazy.loader(" in text}
     graph = {name: {m for m in _imports(name, path, typed=name not in lazy) if m in modules and m != name}
              for name, path in modules.items()}
 
@@ -124,3 +125,27 @@ def test_consumer_file_type_checks_under_pyright() -> None:
     out = subprocess.run([_tool("pyright"), "--pythonpath", sys.executable, "-p", str(CONSUMER.parent / "pyrightconfig.json")],
                          capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0 and "0 errors" in out.stdout, out.stdout + out.stderr
+
+
+MISSPELT = CONSUMER.with_name("misspelt.py")
+
+
+def _marked_lines() -> set[int]:
+    lines = MISSPELT.read_text().splitlines()
+    return {number for number, line in enumerate(lines, 1) if line.endswith("# error")}
+
+
+def test_a_misspelt_name_is_an_error_for_mypy() -> None:
+    # The lazy packages' module __getattr__ is hidden from type checkers (openhands_api/_lazy.py):
+    # seen, it would make every unknown name Any, and a typo would pass --strict.
+    out = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(MISSPELT)],
+                         capture_output=True, text=True, cwd=ROOT)
+    flagged = {int(m) for m in re.findall(r"misspelt\.py:(\d+): error: .*\[attr-defined\]", out.stdout)}
+    assert flagged == _marked_lines(), out.stdout + out.stderr
+
+
+def test_a_misspelt_name_is_an_error_for_pyright() -> None:
+    out = subprocess.run([_tool("pyright"), "--pythonpath", sys.executable, "-p", str(MISSPELT.with_name("pyrightconfig.misspelt.json"))],
+                         capture_output=True, text=True, cwd=ROOT)
+    flagged = {int(m) for m in re.findall(r"misspelt\.py:(\d+):\d+ - error: .*reportAttributeAccessIssue", out.stdout)}
+    assert flagged == _marked_lines(), out.stdout + out.stderr

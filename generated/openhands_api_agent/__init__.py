@@ -9,14 +9,18 @@ if TYPE_CHECKING:
     from .client import AuthenticatedClient, Client
 
 
-def __getattr__(name: str) -> Any:
-    if name not in __all__:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from . import client
+# openhands-api: hidden from type checkers, which read a module __getattr__ as "every other name exists
+# and is Any" (a misspelt import would pass); they see the names through the TYPE_CHECKING imports.
+if not TYPE_CHECKING:
 
-    value = getattr(client, name)
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        if name not in __all__:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from . import client
+
+        value = getattr(client, name)
+        globals()[name] = value
+        return value
 
 
 __all__ = (

@@ -29,8 +29,9 @@ Where things live, in reading order:
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from . import _lazy
 
 __version__ = "0.1.0"
 
@@ -164,13 +165,8 @@ if TYPE_CHECKING:
     from .v1._following import V1Follower as V1Follower
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'openhands_api' has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:  # type checkers see the re-exports above; a __getattr__ would make a misspelt name Any
+    __getattr__ = _lazy.loader(__name__, _EXPORTS, globals())
 
 
 def __dir__() -> list[str]:

@@ -12,10 +12,10 @@ through the ``TYPE_CHECKING`` re-exports and the literal ``__all__``.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .. import _constants as _C
+from .. import _lazy
 
 #: Execution statuses after which a conversation does not move on by itself.
 FINISHED_STATUSES = _C.FINISHED_STATUSES
@@ -41,13 +41,8 @@ if TYPE_CHECKING:
     from ._types import TerminalType as TerminalType
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:  # type checkers see the re-exports above; a __getattr__ would make a misspelt name Any
+    __getattr__ = _lazy.loader(__name__, _EXPORTS, globals())
 
 
 def __dir__() -> list[str]:

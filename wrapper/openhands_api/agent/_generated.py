@@ -116,15 +116,17 @@ if TYPE_CHECKING:
     from openhands_api_agent.types import Unset as Unset
 
 
-def __getattr__(name: str) -> Any:
-    group = _ENDPOINTS.get(name)
-    if group is not None:
-        value: Any = import_module(f"{_PACKAGE}.api.{group}.{name}")
-    elif name in _TYPES:
-        value = getattr(import_module(f"{_PACKAGE}.types"), name)
-    elif not name.startswith("_"):  # a model: the generated models package resolves it lazily, or raises
-        value = getattr(import_module(f"{_PACKAGE}.models"), name)
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:  # type checkers see the names above; a __getattr__ would make a misspelt name Any
+
+    def __getattr__(name: str) -> Any:
+        group = _ENDPOINTS.get(name)
+        if group is not None:
+            value: Any = import_module(f"{_PACKAGE}.api.{group}.{name}")
+        elif name in _TYPES:
+            value = getattr(import_module(f"{_PACKAGE}.types"), name)
+        elif not name.startswith("_"):  # a model: the generated models package resolves it lazily, or raises
+            value = getattr(import_module(f"{_PACKAGE}.models"), name)
+        else:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        globals()[name] = value
+        return value

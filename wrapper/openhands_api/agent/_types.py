@@ -36,17 +36,19 @@ def event_classes() -> tuple[type, ...]:
             G.PauseEvent, G.AgentErrorEvent, G.ConversationErrorEvent, G.UnknownEvent)
 
 
-def __getattr__(name: str) -> Any:
-    if name == "Event":
-        value: Any = None
-        for cls in event_classes():
-            value = cls if value is None else value | cls
-    elif name == "BashEvent":
-        value = G.BashCommand | G.BashOutput | G.BashError | G.UnknownBashEvent
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:  # type checkers see the names above; a __getattr__ would make a misspelt name Any
+
+    def __getattr__(name: str) -> Any:
+        if name == "Event":
+            value: Any = None
+            for cls in event_classes():
+                value = cls if value is None else value | cls
+        elif name == "BashEvent":
+            value = G.BashCommand | G.BashOutput | G.BashError | G.UnknownBashEvent
+        else:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        globals()[name] = value
+        return value
 
 
 @dataclass(frozen=True)
