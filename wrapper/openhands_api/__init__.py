@@ -8,7 +8,8 @@ below (``import X as X`` under ``TYPE_CHECKING``) and the literal ``__all__``.
 
 Where things live, in reading order:
 
-* ``_constants`` every default; ``_exceptions`` the one error hierarchy; ``_secret`` masked keys;
+* ``_lazy`` how this package and ``agent`` load names on first use; ``_constants`` every default;
+  ``_exceptions`` the one error hierarchy; ``_secret`` masked keys;
   ``_auth`` where keys come from and how they are sent; ``_ids`` ids in URLs;
 * ``_retry`` when to repeat a request; ``_deadline`` and ``_async_network`` / ``_network`` the
   overall deadline of a call, enforced at every socket read; ``_seam`` the one seam to generated
