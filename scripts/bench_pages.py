@@ -21,6 +21,7 @@ def main() -> None:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # as uvicorn: else a small last segment waits for a delayed ACK (40 ms)
 
         def log_message(self, *args: object) -> None:
             pass

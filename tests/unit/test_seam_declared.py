@@ -59,3 +59,12 @@ def test_a_batch_must_answer_each_id() -> None:
     for wrong in ([None], [None, None, None], ["x", None], {"items": []}):
         with pytest.raises(UnexpectedContentError):
             _seam.expect_declared(batch_get_sandboxes, wrong, response(b"[]"), {"id": ["a", "b"]})
+
+
+def test_prepare_sends_query_parameters_only_when_there_are_some() -> None:
+    from openhands_api_agent.api.events import count_events, search_events
+
+    method, url, kwargs = _seam.prepare(count_events, {"conversation_id": "c1", "kind": None}, None)
+    assert (method, url) == ("get", "/api/conversations/c1/events/count") and "params" not in kwargs
+    _, _, kwargs = _seam.prepare(search_events, {"conversation_id": "c1", "limit": 5, "kind": None}, 3.0)
+    assert kwargs["params"] == {"limit": 5} and kwargs["timeout"] == 3.0
