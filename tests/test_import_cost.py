@@ -123,5 +123,7 @@ def test_a_command_named_after_its_group_builds_only_that_group() -> None:
     assert cli_main.command_name(["--json", "--base-url", "agent", "--debug", "v0", "list"]) == "v0"
     assert cli_main.command_name(["--api-key=x", "agent", "--url", "u"]) == "agent"
     assert cli_main.command_name(["--json"]) is None
+    valued = {o for a in cli_main.common_options()._actions if a.nargs != 0 for o in a.option_strings} - {"-h", "--help"}
+    assert valued == cli_main._VALUED_OPTIONS  # a new global option with a value must be skipped too
     assert commands(cli_main.build_parser(["--json", "agent", "--url", "u"])) == {"agent"}
     assert {"agent", "v0", "sandbox", "doctor", "count-events", "follow"} <= commands(cli_main.build_parser(["count-events"]))

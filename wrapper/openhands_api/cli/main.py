@@ -32,9 +32,10 @@ from .._secret import MASK, scrub
 
 GROUPS = ("agent", "v1", "v1_extra", "sandbox", "v0", "doctor")
 # Groups whose register() adds exactly one top-level command, named after the group
-# (tests/unit/test_cli_startup.py checks it); every other command needs the whole parser.
+# (tests/test_import_cost.py checks it); every other command needs the whole parser.
 OWN_COMMAND_GROUPS = frozenset({"agent", "sandbox", "v0", "doctor"})
-# Global options that take a value (the command name is the first word that is not an option or its value).
+# Global options that take a value (the command name is the first word that is not an option or its value;
+# tests/test_import_cost.py checks the list against common_options()).
 _VALUED_OPTIONS = frozenset({"--base-url", "--api-key"})
 # Field names whose values are credentials. Anchored at the end: `accumulated_token_usage` is a count.
 SECRET_FIELD = re.compile(r"(api_key|session_key|secret|token|password)$", re.I)
