@@ -21,7 +21,7 @@ from .._ids import path_segment
 from .._paging import check_limit
 from .._seam import building_request
 from . import _generated as G
-from ._requests import require_absolute
+from ._requests import bash_body, require_absolute
 
 if TYPE_CHECKING:
     from ._types import BashEvent
@@ -35,12 +35,6 @@ def _confirmation_body(accept: bool, reason: str | None) -> G.ConfirmationRespon
 @building_request()
 def _rename_body(title: str) -> G.UpdateConversationRequest:
     return G.UpdateConversationRequest(title=title)
-
-
-@building_request()
-def _background_body(command: str, cwd: str | None, timeout_s: int | None) -> G.ExecuteBashRequest:
-    return G.ExecuteBashRequest(command=command, cwd=G.UNSET if cwd is None else require_absolute(cwd),
-                                timeout=G.UNSET if timeout_s is None else int(timeout_s))
 
 
 class AsyncAgentOperations:
@@ -93,7 +87,7 @@ class AsyncAgentOperations:
     async def start_bash(self, command: str, *, cwd: str | None = None, timeout_s: int | None = None) -> G.BashCommand:
         """Start ``command`` without waiting; its output arrives as ``BashOutput`` events (:meth:`iter_bash_events`)."""
         # Not retried: a retry after a lost answer would run the command twice.
-        return await self._transport.call(G.start_bash_command, expect=G.BashCommand, body=_background_body(command, cwd, timeout_s),
+        return await self._transport.call(G.start_bash_command, expect=G.BashCommand, body=bash_body(command, cwd, timeout_s),
                                           retry=False)
 
     async def search_bash_events(

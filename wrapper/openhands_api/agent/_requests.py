@@ -83,14 +83,19 @@ def start_request(
 
 
 @building_request()
-def bash_request(command: str, cwd: str | None, timeout_s: int | None) -> tuple[G.ExecuteBashRequest, httpx.Timeout]:
-    """The body of ``execute_bash_command`` and the HTTP timeout it needs (the answer comes when the
-    command ends: its whole timeout, server default 300 s, plus the usual read time)."""
-    body = G.ExecuteBashRequest(
+def bash_body(command: str, cwd: str | None, timeout_s: int | None) -> G.ExecuteBashRequest:
+    """The body of ``execute_bash_command`` and of ``start_bash_command`` (the same request model)."""
+    return G.ExecuteBashRequest(
         command=command,
         cwd=G.UNSET if cwd is None else require_absolute(cwd),
         timeout=G.UNSET if timeout_s is None else int(timeout_s),
     )
+
+
+def bash_request(command: str, cwd: str | None, timeout_s: int | None) -> tuple[G.ExecuteBashRequest, httpx.Timeout]:
+    """The body of ``execute_bash_command`` and the HTTP timeout it needs (the answer comes when the
+    command ends: its whole timeout, server default 300 s, plus the usual read time)."""
+    body = bash_body(command, cwd, timeout_s)
     command_timeout = float(timeout_s if timeout_s is not None else C.AGENT_BASH_DEFAULT_TIMEOUT_S)
     read = C.DEFAULT_TIMEOUT.read if C.DEFAULT_TIMEOUT.read is not None else 0.0
     return body, httpx.Timeout(command_timeout + read, connect=C.DEFAULT_TIMEOUT.connect)
@@ -121,4 +126,4 @@ def upload_body(payload: IO[bytes], remote_path: str) -> G.UploadFileBody:
     return G.UploadFileBody(file=G.File(payload=cast("BinaryIO", payload), file_name=PurePosixPath(remote_path).name))
 
 
-__all__ = ["bash_request", "bash_result", "message_request", "require_absolute", "start_request", "upload_body", "upload_source"]
+__all__ = ["bash_body", "bash_request", "bash_result", "message_request", "require_absolute", "start_request", "upload_body", "upload_source"]
