@@ -201,7 +201,7 @@ def test_a_crash_response_makes_the_next_request_use_a_fresh_connection(monkeypa
     pools: list[FakePool] = []
 
     class FakePool(httpx.BaseTransport):
-        def __init__(self) -> None:
+        def __init__(self, **_options: object) -> None:  # httpx's options (verify=...): not needed here
             self.closed = False
             self.answers = 0
             pools.append(self)
@@ -222,9 +222,10 @@ def test_a_crash_response_makes_the_next_request_use_a_fresh_connection(monkeypa
     with pytest.raises(InvalidCursorError):
         api.list_conversations(page_id="garbage")
     assert api.list_conversations().results == []  # would be "connection reset" on the old pool
-    assert len(pools) == 2 and pools[0].closed and pools[1].answers == 1
+    used = [pool for pool in pools if pool.answers]  # a pool of an unknown layout is built twice, once unused
+    assert len(used) == 2 and used[0].closed and used[1].answers == 1
     api.list_conversations()
-    assert len(pools) == 2  # a normal answer keeps the pool
+    assert [pool for pool in pools if pool.answers] == used and used[1].answers == 2  # a normal answer keeps the pool
 
 
 def test_a_value_the_request_model_refuses_is_invalid_argument_and_nothing_is_sent() -> None:

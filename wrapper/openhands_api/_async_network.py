@@ -3,7 +3,8 @@
 ``AsyncDeadlineBackend`` wraps httpcore's network backend; every connect, read and write of its
 streams gets at most the time left before the current call's deadline. This is the only layer that
 sees each socket read, so it is the only place a trickling server (in the headers or the body) can
-be stopped, the same way in the sync and async twins.
+be stopped, the same way in the sync and async twins. It is also where a connection starting TLS
+gets the shared verifying context (:mod:`openhands_api._tls`), so no transport builds its own.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import httpcore
 import httpx
 
 from ._deadline import clamp
+from ._tls import PLACEHOLDER, trusted
 
 
 class AsyncDeadlineStream(httpcore.AsyncNetworkStream):
@@ -33,7 +35,7 @@ class AsyncDeadlineStream(httpcore.AsyncNetworkStream):
 
     async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
                         timeout: float | None = None) -> httpcore.AsyncNetworkStream:
-        tls = await self._inner.start_tls(ssl_context, server_hostname, clamp(timeout, httpcore.ConnectTimeout))
+        tls = await self._inner.start_tls(trusted(ssl_context), server_hostname, clamp(timeout, httpcore.ConnectTimeout))
         return AsyncDeadlineStream(tls)
 
     def get_extra_info(self, info: str) -> Any:
@@ -59,19 +61,22 @@ class AsyncDeadlineBackend(httpcore.AsyncNetworkBackend):
 
 
 def pooled_transport() -> httpx.AsyncHTTPTransport:
-    """httpx's default pooled transport, with sockets that obey the call's deadline.
+    """httpx's default pooled transport, with sockets that obey the call's deadline and TLS trust
+    loaded only when a connection needs it (:mod:`openhands_api._tls`).
 
     httpx does not take a network backend, so the pool's is wrapped after construction (httpcore's
     ``network_backend`` is the documented extension point; only its attribute name is private).
-    Should a future httpx lay its pool out differently, the transport is returned as is: the
-    deadline is then still checked between body chunks and retries (the hostile-server tests fail).
+    Should a future httpx lay its pool out differently, a plain transport with the trusted context is
+    returned (nothing would swap the placeholder in at a handshake): the deadline is then still
+    checked between body chunks and retries (the hostile-server tests fail).
     """
-    transport = httpx.AsyncHTTPTransport()
+    transport = httpx.AsyncHTTPTransport(verify=PLACEHOLDER)
     pool = getattr(transport, "_pool", None)
     backend = getattr(pool, "_network_backend", None)
     if isinstance(backend, httpcore.AsyncNetworkBackend):
         pool._network_backend = AsyncDeadlineBackend(backend)  # type: ignore[union-attr]
-    return transport
+        return transport
+    return httpx.AsyncHTTPTransport(verify=trusted())
 
 
 __all__ = ["AsyncDeadlineBackend", "AsyncDeadlineStream", "pooled_transport"]

@@ -34,7 +34,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from ._retry import parse_retry_after
+from ._retry import parse_retry_after, untrusted_certificate
 from ._secret import scrub
 
 
@@ -237,6 +237,10 @@ def error_from_response(response: httpx.Response) -> APIStatusError:
 
 def connection_error(exc: Exception, method: str, url: str) -> APIConnectionError:
     """The typed error for an exchange that failed before a whole answer arrived."""
+    if untrusted_certificate(exc):
+        return APIConnectionError(f"cannot connect: {exc}", method=method, url=url,
+                                  hint="the server's TLS certificate is not trusted: if it is yours, point "
+                                  "SSL_CERT_FILE at the CA that signed it")
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
         return APIConnectionError(f"cannot connect: {exc or type(exc).__name__}", method=method, url=url)
     if isinstance(exc, httpx.TimeoutException):

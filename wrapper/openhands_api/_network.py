@@ -4,7 +4,8 @@
 ``DeadlineBackend`` wraps httpcore's network backend; every connect, read and write of its
 streams gets at most the time left before the current call's deadline. This is the only layer that
 sees each socket read, so it is the only place a trickling server (in the headers or the body) can
-be stopped, the same way in the sync and async twins.
+be stopped, the same way in the sync and async twins. It is also where a connection starting TLS
+gets the shared verifying context (:mod:`openhands_api._tls`), so no transport builds its own.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import httpcore
 import httpx
 
 from ._deadline import clamp
+from ._tls import PLACEHOLDER, trusted
 
 
 class DeadlineStream(httpcore.NetworkStream):
@@ -34,7 +36,7 @@ class DeadlineStream(httpcore.NetworkStream):
 
     def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
                         timeout: float | None = None) -> httpcore.NetworkStream:
-        tls = self._inner.start_tls(ssl_context, server_hostname, clamp(timeout, httpcore.ConnectTimeout))
+        tls = self._inner.start_tls(trusted(ssl_context), server_hostname, clamp(timeout, httpcore.ConnectTimeout))
         return DeadlineStream(tls)
 
     def get_extra_info(self, info: str) -> Any:
@@ -60,19 +62,22 @@ class DeadlineBackend(httpcore.NetworkBackend):
 
 
 def pooled_transport() -> httpx.HTTPTransport:
-    """httpx's default pooled transport, with sockets that obey the call's deadline.
+    """httpx's default pooled transport, with sockets that obey the call's deadline and TLS trust
+    loaded only when a connection needs it (:mod:`openhands_api._tls`).
 
     httpx does not take a network backend, so the pool's is wrapped after construction (httpcore's
     ``network_backend`` is the documented extension point; only its attribute name is private).
-    Should a future httpx lay its pool out differently, the transport is returned as is: the
-    deadline is then still checked between body chunks and retries (the hostile-server tests fail).
+    Should a future httpx lay its pool out differently, a plain transport with the trusted context is
+    returned (nothing would swap the placeholder in at a handshake): the deadline is then still
+    checked between body chunks and retries (the hostile-server tests fail).
     """
-    transport = httpx.HTTPTransport()
+    transport = httpx.HTTPTransport(verify=PLACEHOLDER)
     pool = getattr(transport, "_pool", None)
     backend = getattr(pool, "_network_backend", None)
     if isinstance(backend, httpcore.NetworkBackend):
         pool._network_backend = DeadlineBackend(backend)  # type: ignore[union-attr]
-    return transport
+        return transport
+    return httpx.HTTPTransport(verify=trusted())
 
 
 __all__ = ["DeadlineBackend", "DeadlineStream", "pooled_transport"]

@@ -8,7 +8,7 @@ share it and lets tests check it with a fixed clock and jitter.
 The rules:
 
 * a refused connection (the request never reached the server) and 429 (rejected before any work)
-  are repeated for every method;
+  are repeated for every method; a server certificate the client does not trust never (it stays so);
 * timeouts, broken connections and 408/5xx are repeated only for calls that are safe to repeat
   (idempotent methods, or ``retry=True``); a write timeout never, since half a body may have arrived;
 * the server's ``Retry-After`` (``retry-after-ms``, seconds or an HTTP date) is honoured on 429 and
@@ -19,6 +19,7 @@ The rules:
 from __future__ import annotations
 
 import random
+import ssl
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -78,12 +79,27 @@ def is_safe_to_repeat(method: str, retry: Retry) -> bool:
 
 
 def is_repeatable_failure(exc: Exception, safe: bool) -> bool:
-    """Whether repeating a request whose exchange failed with ``exc`` is safe."""
+    """Whether repeating a request whose exchange failed with ``exc`` is safe and could succeed."""
+    if untrusted_certificate(exc):
+        return False
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
         return True  # the request never reached the server, whatever the method
     if isinstance(exc, httpx.WriteTimeout):
         return False  # half a body may have arrived
     return safe
+
+
+def untrusted_certificate(exc: BaseException) -> bool:
+    """Whether ``exc`` (httpx's error, raised from httpcore's, raised from ssl's) is a failed
+    certificate verification."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # the chain is three long; a bound, not a walk of any cycle
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def after_failure(exc: Exception, safe: bool, attempt: int, max_retries: int,
@@ -105,4 +121,4 @@ def after_status(status: int, headers: httpx.Headers, safe: bool, attempt: int, 
     return backoff_delay(attempt, rand=rand)
 
 
-__all__ = ["Retry", "after_failure", "after_status", "backoff_delay", "is_repeatable_failure", "is_safe_to_repeat", "parse_retry_after"]
+__all__ = ["Retry", "after_failure", "after_status", "backoff_delay", "is_repeatable_failure", "is_safe_to_repeat", "parse_retry_after", "untrusted_certificate"]

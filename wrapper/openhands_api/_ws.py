@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 import time
 from collections.abc import Mapping
 
@@ -25,6 +26,7 @@ from websockets.sync.client import ClientConnection as _SyncConnection
 from websockets.sync.client import connect as _sync_connect
 
 from ._secret import RedactSecrets
+from ._tls import trusted
 
 # websockets logs frames and handshake headers at DEBUG; the first frame and the legacy header
 # carry the key. Its records go to this logger, which scrubs live secrets before any handler.
@@ -70,6 +72,12 @@ def _connect_error(exc: Exception) -> Exception:
     return SocketUnavailable(f"{type(exc).__name__}: {exc}")
 
 
+def _trust(url: str) -> ssl.SSLContext | None:
+    # wss trusts what the HTTP calls trust (SSL_CERT_FILE / SSL_CERT_DIR / certifi), not the system
+    # store websockets would load; ws takes no context.
+    return trusted() if url.startswith("wss:") else None
+
+
 _CONNECT_ERRORS = (InvalidHandshake, InvalidURI, OSError, TimeoutError)
 
 
@@ -86,7 +94,7 @@ class AsyncSocket:
         try:
             connection = await stack.enter_async_context(_async_connect(
                 url, additional_headers=dict(headers), open_timeout=OPEN_TIMEOUT_S, max_size=MAX_FRAME_BYTES,
-                ping_interval=PING_INTERVAL_S, logger=LOGGER,
+                ping_interval=PING_INTERVAL_S, logger=LOGGER, ssl=_trust(url),
             ))
         except _CONNECT_ERRORS as exc:
             raise _connect_error(exc) from None
@@ -127,7 +135,7 @@ class Socket:
         try:
             connection = stack.enter_context(_sync_connect(
                 url, additional_headers=dict(headers), open_timeout=OPEN_TIMEOUT_S, max_size=MAX_FRAME_BYTES,
-                ping_interval=PING_INTERVAL_S, logger=LOGGER,
+                ping_interval=PING_INTERVAL_S, logger=LOGGER, ssl=_trust(url),
             ))
         except _CONNECT_ERRORS as exc:
             raise _connect_error(exc) from None

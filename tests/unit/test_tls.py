@@ -1,0 +1,164 @@
+"""TLS trust: loaded at the first handshake, once per process, and verifying.
+
+A local HTTPS server with a certificate made for the test by ``openssl``; ``SSL_CERT_FILE`` says
+what the client trusts (as with httpx's default). Loads are counted on
+``ssl.SSLContext.load_verify_locations``, the step that reads a CA bundle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import shutil
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openhands_api import AgentServerClient, APIConnectionError, AsyncAgentServerClient, ConfigurationError, _tls
+
+pytestmark = [
+    pytest.mark.block_network(allowed_hosts=["127.0.0.1"]),
+    pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a certificate"),
+]
+
+
+class _Count(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "1")
+        self.end_headers()
+        self.wfile.write(b"7")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _certificate(directory: Path, name: str) -> tuple[Path, Path]:
+    cert, key = directory / f"{name}.pem", directory / f"{name}.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", f"/CN={name}",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    directory = tmp_path_factory.mktemp("tls")
+    server_cert, server_key = _certificate(directory, "server")
+    other_cert, _ = _certificate(directory, "other")
+    return {"server": server_cert, "server_key": server_key, "other": other_cert}
+
+
+def _serve(context: ssl.SSLContext | None) -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Count)
+    if context is not None:
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"{'https' if context else 'http'}://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def https_url(certificates: dict[str, Path]) -> Iterator[str]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificates["server"], certificates["server_key"])
+    yield from _serve(context)
+
+
+@pytest.fixture(scope="module")
+def http_url() -> Iterator[str]:
+    yield from _serve(None)
+
+
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every CA load from now on; the process-wide contexts forgotten so the first one is seen."""
+    monkeypatch.setattr(_tls, "_built", {})
+    seen: list[object] = []
+    real = ssl.SSLContext.load_verify_locations
+
+    def counted(self: ssl.SSLContext, *args: object, **kwargs: object) -> None:
+        seen.append(args or kwargs)
+        real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counted)
+    return seen
+
+
+def test_plain_http_clients_load_no_certificates(http_url: str, loads: list[object]) -> None:
+    for _ in range(3):
+        with AgentServerClient(http_url, "k") as client:
+            assert client.count_events("c1") == 7
+
+    async def twice() -> None:
+        async with AsyncAgentServerClient(http_url, "k") as client:
+            assert await client.count_events("c1") == 7
+
+    asyncio.run(twice())
+    assert loads == []
+
+
+def test_https_verifies_against_ssl_cert_file_loaded_once(
+    https_url: str, certificates: dict[str, Path], loads: list[object], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificates["server"]))
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    for _ in range(2):  # two clients, each a new pool: one shared context
+        with AgentServerClient(https_url, "k") as client:
+            assert client.count_events("c1") == 7
+
+    async def call() -> int:
+        async with AsyncAgentServerClient(https_url, "k") as client:
+            return await client.count_events("c1")
+
+    assert asyncio.run(call()) == 7
+    assert len(loads) == 1
+
+
+def test_an_untrusted_server_is_refused_at_once_with_a_hint(
+    https_url: str, certificates: dict[str, Path], loads: list[object], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificates["other"]))
+    pauses: list[float] = []
+    with AgentServerClient(https_url, "k", sleep=pauses.append) as client, pytest.raises(APIConnectionError) as caught:
+        client.count_events("c1")
+    assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value)
+    assert "SSL_CERT_FILE" in str(caught.value)
+    assert pauses == []  # not repeated: an untrusted certificate stays untrusted
+
+    async def call() -> int:
+        async with AsyncAgentServerClient(https_url, "k") as client:
+            return await client.count_events("c1")
+
+    with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+        asyncio.run(call())
+
+
+def test_an_unreadable_ca_setting_fails_https_only_and_says_so(
+    https_url: str, http_url: str, tmp_path: Path, loads: list[object], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    with AgentServerClient(http_url, "k") as client:
+        assert client.count_events("c1") == 7  # plain http never reads it
+    with AgentServerClient(https_url, "k") as client, pytest.raises(ConfigurationError, match="CA certificates"):
+        client.count_events("c1")
+
+
+def test_the_follow_socket_trusts_what_http_calls_trust() -> None:
+    from openhands_api._ws import _trust
+
+    assert _trust("wss://example.invalid/sockets/events/c1") is _tls.trusted()
+    assert _trust("ws://127.0.0.1:8000/sockets/events/c1") is None
