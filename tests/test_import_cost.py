@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 from urllib.parse import parse_qs
 
 from .hostile.server import Received, hostile, http
@@ -51,12 +52,16 @@ def test_a_generated_endpoint_loads_models_only_to_parse_and_then_a_handful() ->
 # --- the CLI's one-request command (issue 12: start-up of a whole process) ---------------------------
 
 CID = "0123456789abcdef0123456789abcdef"
-# Prints what the command imported (all of sys.modules) on stderr after it ran, as the last line.
+# Prints what the command imported (all of sys.modules) and how many CA bundles it read (the 16 ms
+# a verifying SSL context costs to build) on stderr after it ran, as the last line.
 RUN_CLI = (
-    "import json, sys\n"
+    "import json, ssl, sys\n"
+    "ca_loads = []\n"
+    "real = ssl.SSLContext.load_verify_locations\n"
+    "ssl.SSLContext.load_verify_locations = lambda self, *a, **k: (ca_loads.append(a), real(self, *a, **k))[1]\n"
     "from openhands_api.cli.main import main\n"
     "code = main(sys.argv[1:])\n"
-    "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
+    "print(json.dumps({'modules': sorted(sys.modules), 'ca_loads': len(ca_loads)}), file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
 # What a one-request command has no use for; a module-level import of any of them makes it slower.
@@ -68,23 +73,25 @@ NEVER_FOR_ONE_REQUEST = (
 )
 
 
-def run_cli(*argv: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+def run_cli(*argv: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     env = {**os.environ, "OH_SESSION_API_KEY": "startup-test-key-0123456789"}
     done = subprocess.run([sys.executable, "-c", RUN_CLI, *argv], capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
-    *_messages, modules = done.stderr.strip().splitlines()
-    return done, json.loads(modules)
+    *_messages, seen = done.stderr.strip().splitlines()
+    return done, json.loads(seen)
 
 
 def test_count_events_json_is_one_request_and_imports_no_model_no_asyncio_no_attrs() -> None:
     with hostile(lambda _r: [http(200, 12)]) as server:
-        done, modules = run_cli("--json", "agent", "--url", server.url, "count-events", CID)
+        done, seen = run_cli("--json", "agent", "--url", server.url, "count-events", CID)
+    modules = seen["modules"]
     assert json.loads(done.stdout) == {"conversation_id": CID, "count": 12, "source": "agent"}
     assert server.paths == [f"/api/conversations/{CID}/events/count"]
     assert server.received[0].headers["x-session-api-key"] == "startup-test-key-0123456789"
     loaded = [m for m in modules if m.startswith(NEVER_FOR_ONE_REQUEST)]
     assert loaded == []
     assert "openhands_api_agent.api.events.count_events" in modules  # the probe sees the command's imports
+    assert seen["ca_loads"] == 0  # plain http: no TLS trust to load (openhands_api._tls)
 
 
 def test_count_events_by_kind_reads_every_page() -> None:
