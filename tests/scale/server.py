@@ -7,6 +7,7 @@ order, taken on the server's clock: assertions are on what the server saw, not o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -64,13 +65,17 @@ def _handler(rec: Recorder) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serving(rec: Recorder) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(rec))
+def in_thread(server: ThreadingHTTPServer, scheme: str = "http") -> Iterator[str]:
+    """``server`` (bound on 127.0.0.1; its socket TLS-wrapped for https) serving in a thread, by URL."""
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"{scheme}://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+def serving(rec: Recorder) -> contextlib.AbstractContextManager[str]:
+    return in_thread(ThreadingHTTPServer(("127.0.0.1", 0), _handler(rec)))

@@ -12,12 +12,13 @@ import http.server
 import shutil
 import ssl
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from openhands_api import AgentServerClient, APIConnectionError, AsyncAgentServerClient, ConfigurationError, _tls
+
+from tests.scale.server import in_thread
 
 pytestmark = [
     pytest.mark.block_network(allowed_hosts=["127.0.0.1"]),
@@ -58,29 +59,20 @@ def certificates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"server": server_cert, "server_key": server_key, "other": other_cert}
 
 
-def _serve(context: ssl.SSLContext | None) -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Count)
-    if context is not None:
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"{'https' if context else 'http'}://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture(scope="module")
 def https_url(certificates: dict[str, Path]) -> Iterator[str]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(certificates["server"], certificates["server_key"])
-    yield from _serve(context)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Count)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    with in_thread(server, "https") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def http_url() -> Iterator[str]:
-    yield from _serve(None)
+    with in_thread(http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Count)) as url:
+        yield url
 
 
 @pytest.fixture
