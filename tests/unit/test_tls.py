@@ -1,6 +1,6 @@
 """TLS trust: loaded at the first handshake, once per process, and verifying.
 
-A local HTTPS server with a certificate made for the test by ``openssl``; ``SSL_CERT_FILE`` says
+A local HTTPS server with a certificate made for the test (``tests/certificates.py``); ``SSL_CERT_FILE`` says
 what the client trusts (as with httpx's default). Loads are counted on
 ``ssl.SSLContext.load_verify_locations``, the step that reads a CA bundle.
 """
@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import http.server
-import shutil
 import ssl
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from openhands_api import AgentServerClient, APIConnectionError, AsyncAgentServerClient, ConfigurationError, _tls
 
+from tests.certificates import certificate, needs_openssl, server_context
 from tests.scale.server import in_thread
 
 pytestmark = [
     pytest.mark.block_network(allowed_hosts=["127.0.0.1"]),
-    pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a certificate"),
+    needs_openssl,
 ]
 
 
@@ -40,31 +39,18 @@ class _Count(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def _certificate(directory: Path, name: str) -> tuple[Path, Path]:
-    cert, key = directory / f"{name}.pem", directory / f"{name}.key"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-         "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", f"/CN={name}",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-        check=True, capture_output=True,
-    )
-    return cert, key
-
-
 @pytest.fixture(scope="module")
 def certificates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     directory = tmp_path_factory.mktemp("tls")
-    server_cert, server_key = _certificate(directory, "server")
-    other_cert, _ = _certificate(directory, "other")
+    server_cert, server_key = certificate(directory, "server")
+    other_cert, _ = certificate(directory, "other")
     return {"server": server_cert, "server_key": server_key, "other": other_cert}
 
 
 @pytest.fixture(scope="module")
 def https_url(certificates: dict[str, Path]) -> Iterator[str]:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(certificates["server"], certificates["server_key"])
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Count)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.socket = server_context(certificates["server"], certificates["server_key"]).wrap_socket(server.socket, server_side=True)
     with in_thread(server, "https") as url:
         yield url
 

@@ -36,7 +36,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from . import _constants as C
-from ._exceptions import APIConnectionError, AuthenticationError
+from ._exceptions import UNTRUSTED_CERTIFICATE_HINT, APIConnectionError, AuthenticationError
 from ._follow_core import (
     CLOSE_AUTH_FAILED,
     CLOSE_NOT_FOUND,
@@ -54,7 +54,7 @@ from ._follow_core import (
 from ._paging import next_cursor, remember
 from ._retry import backoff_delay
 from ._settle import DEFAULT_SETTLE_S, FINAL_STATUSES, NEEDS_USER_STATUSES, SettleRule, status_in_event
-from ._ws import AsyncSocket, SocketClosed, SocketRejected, SocketUnavailable
+from ._ws import AsyncSocket, SocketClosed, SocketRejected, SocketUnavailable, SocketUntrusted
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator
@@ -313,6 +313,9 @@ class AsyncFollower(AsyncEventStream):
             except (SocketUnavailable, SocketClosed) as exc:
                 if isinstance(exc, SocketClosed):
                     self._raise_if_fatal(exc)
+                if isinstance(exc, SocketUntrusted):
+                    raise APIConnectionError(f"cannot open the event socket: {exc}", url=self._url,
+                                             hint=UNTRUSTED_CERTIFICATE_HINT) from None
                 failures += 1
                 if failures >= self._max_connect_failures:
                     raise APIConnectionError(f"cannot open the event socket after {failures} attempts: {exc}", url=self._url) from None

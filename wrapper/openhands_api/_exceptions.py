@@ -235,12 +235,14 @@ def error_from_response(response: httpx.Response) -> APIStatusError:
     return cls(message, response=response, body=body, hint=hint)
 
 
+# The hint of a failed certificate verification, on HTTP calls and on the follow socket alike.
+UNTRUSTED_CERTIFICATE_HINT = "the server's TLS certificate is not trusted: if it is yours, point SSL_CERT_FILE at the CA that signed it"
+
+
 def connection_error(exc: Exception, method: str, url: str) -> APIConnectionError:
     """The typed error for an exchange that failed before a whole answer arrived."""
     if untrusted_certificate(exc):
-        return APIConnectionError(f"cannot connect: {exc}", method=method, url=url,
-                                  hint="the server's TLS certificate is not trusted: if it is yours, point "
-                                  "SSL_CERT_FILE at the CA that signed it")
+        return APIConnectionError(f"cannot connect: {exc}", method=method, url=url, hint=UNTRUSTED_CERTIFICATE_HINT)
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
         return APIConnectionError(f"cannot connect: {exc or type(exc).__name__}", method=method, url=url)
     if isinstance(exc, httpx.TimeoutException):

@@ -61,6 +61,10 @@ class SocketUnavailable(Exception):
     """No connection could be made (refused, DNS, TLS, timeout)."""
 
 
+class SocketUntrusted(SocketUnavailable):
+    """The server's TLS certificate failed verification: no retry can change that."""
+
+
 def _closed(exc: ConnectionClosed) -> SocketClosed:
     frame = exc.rcvd
     return SocketClosed(frame.code if frame is not None else None, frame.reason if frame is not None else "")
@@ -69,6 +73,8 @@ def _closed(exc: ConnectionClosed) -> SocketClosed:
 def _connect_error(exc: Exception) -> Exception:
     if isinstance(exc, InvalidStatus):
         return SocketRejected(exc.response.status_code)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return SocketUntrusted(f"{type(exc).__name__}: {exc}")
     return SocketUnavailable(f"{type(exc).__name__}: {exc}")
 
 

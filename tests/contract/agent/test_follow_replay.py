@@ -11,22 +11,27 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import ssl
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from openhands_api import (
     AgentServerClient,
+    APIConnectionError,
     AsyncAgentServerClient,
     AuthenticationError,
     NotFoundError,
     WaitTimeoutError,
+    _tls,
 )
 from openhands_api._async_follow import AsyncFollower
 from openhands_api._follow import Follower
 from openhands_api._secret import Secret
 
+from tests.certificates import certificate, needs_openssl, server_context
 from tests.contract.agent.ws_replay import SERVER_LOGGER, Plan, ReplayServer, Transcript
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
@@ -99,6 +104,41 @@ def test_follows_from_start_to_settled(twin: str, replay: ReplayServer, hello: T
     assert follower.settled and follower.status == "finished" and follower.reconnects == 0
     assert follower.last_event_id == hello.events[-1]["id"]
     assert KEY not in repr(follower) and "/sockets/events/" in repr(follower)
+
+
+@needs_openssl
+def test_follows_over_tls_with_the_trust_the_http_calls_use(
+    twin: str, hello: Transcript, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # https for the catch-up and the settle check, wss for the socket. The client's trust (the
+    # process-wide context of openhands_api._tls) is given the server's certificate, while
+    # SSL_CERT_FILE names another one: a socket that loaded a trust store of its own would refuse.
+    cert, key = certificate(tmp_path, "replay")
+    other, _ = certificate(tmp_path, "other")
+    monkeypatch.setenv("SSL_CERT_FILE", str(other))
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    trust = ssl.create_default_context(cafile=str(cert))
+    monkeypatch.setattr(_tls, "_built", {(str(other), None): trust})
+    with ReplayServer(hello, KEY, tls=server_context(cert, key)) as server:
+        assert server.url.startswith("https://")
+        events, follower = run_follow(twin, server.url, hello.conversation_id)
+    assert [e.id for e in events] == listed_ids(hello)
+    assert follower.settled and follower.reconnects == 0 and server.connections == 1
+
+
+@needs_openssl
+def test_an_untrusted_server_certificate_ends_the_follow_at_once_with_a_hint(
+    twin: str, hello: Transcript, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cert, key = certificate(tmp_path, "replay")
+    other, _ = certificate(tmp_path, "other")
+    monkeypatch.setenv("SSL_CERT_FILE", str(other))
+    monkeypatch.setattr(_tls, "_built", {})
+    with ReplayServer(hello, KEY, tls=server_context(cert, key)) as server, \
+            pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED") as caught:
+        run_follow(twin, server.url, hello.conversation_id)
+    assert "SSL_CERT_FILE" in str(caught.value) and "attempts" not in str(caught.value)
+    assert server.connections == 0
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -81,18 +82,19 @@ class ReplayServer:
     connections: int = 0
     closed: threading.Event = field(default_factory=threading.Event)  # set when a client left a socket
     published: set[str] = field(default_factory=set)
+    tls: ssl.SSLContext | None = None  # serve https and wss with this server context
     _cursor: int = 1  # frames[0] is the snapshot, sent on every connection
     _server: Server | None = None
 
     @property
     def url(self) -> str:
         assert self._server is not None
-        return f"http://127.0.0.1:{self._server.socket.getsockname()[1]}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self._server.socket.getsockname()[1]}"
 
     def __enter__(self) -> ReplayServer:
         list(self._take(self.published_before))
         self._server = serve(self._handle, "127.0.0.1", 0, process_request=self._http, max_size=None,
-                             logger=logging.getLogger(SERVER_LOGGER))
+                             logger=logging.getLogger(SERVER_LOGGER), ssl=self.tls)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
