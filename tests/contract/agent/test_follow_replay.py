@@ -13,6 +13,7 @@ import copy
 import logging
 import ssl
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -106,20 +107,32 @@ def test_follows_from_start_to_settled(twin: str, replay: ReplayServer, hello: T
     assert KEY not in repr(follower) and "/sockets/events/" in repr(follower)
 
 
-@needs_openssl
-def test_follows_over_tls_with_the_trust_the_http_calls_use(
-    twin: str, hello: Transcript, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # https for the catch-up and the settle check, wss for the socket. The client's trust (the
-    # process-wide context of openhands_api._tls) is given the server's certificate, while
-    # SSL_CERT_FILE names another one: a socket that loaded a trust store of its own would refuse.
+@dataclass
+class Tls:
+    server: ssl.SSLContext  # the replay server's, with its key
+    certificate: Path  # the server's certificate
+    other: Path  # another certificate: what SSL_CERT_FILE names
+
+
+@pytest.fixture
+def tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tls:
     cert, key = certificate(tmp_path, "replay")
     other, _ = certificate(tmp_path, "other")
     monkeypatch.setenv("SSL_CERT_FILE", str(other))
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
-    trust = ssl.create_default_context(cafile=str(cert))
-    monkeypatch.setattr(_tls, "_built", {(str(other), None): trust})
-    with ReplayServer(hello, KEY, tls=server_context(cert, key)) as server:
+    monkeypatch.setattr(_tls, "_built", {})
+    return Tls(server_context(cert, key), cert, other)
+
+
+@needs_openssl
+def test_follows_over_tls_with_the_trust_the_http_calls_use(
+    twin: str, hello: Transcript, tls: Tls, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # https for the catch-up and the settle check, wss for the socket. The client's trust (the
+    # process-wide context of openhands_api._tls) is given the server's certificate, while
+    # SSL_CERT_FILE names another one: a socket that loaded a trust store of its own would refuse.
+    monkeypatch.setitem(_tls._built, (str(tls.other), None), ssl.create_default_context(cafile=str(tls.certificate)))
+    with ReplayServer(hello, KEY, tls=tls.server) as server:
         assert server.url.startswith("https://")
         events, follower = run_follow(twin, server.url, hello.conversation_id)
     assert [e.id for e in events] == listed_ids(hello)
@@ -127,14 +140,8 @@ def test_follows_over_tls_with_the_trust_the_http_calls_use(
 
 
 @needs_openssl
-def test_an_untrusted_server_certificate_ends_the_follow_at_once_with_a_hint(
-    twin: str, hello: Transcript, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    cert, key = certificate(tmp_path, "replay")
-    other, _ = certificate(tmp_path, "other")
-    monkeypatch.setenv("SSL_CERT_FILE", str(other))
-    monkeypatch.setattr(_tls, "_built", {})
-    with ReplayServer(hello, KEY, tls=server_context(cert, key)) as server, \
+def test_an_untrusted_server_certificate_ends_the_follow_at_once_with_a_hint(twin: str, hello: Transcript, tls: Tls) -> None:
+    with ReplayServer(hello, KEY, tls=tls.server) as server, \
             pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED") as caught:
         run_follow(twin, server.url, hello.conversation_id)
     assert "SSL_CERT_FILE" in str(caught.value) and "attempts" not in str(caught.value)
