@@ -45,7 +45,7 @@ def trusted(context: ssl.SSLContext | None = None) -> ssl.SSLContext:
             if built is None:
                 try:
                     built = httpx.create_ssl_context()
-                except (OSError, ssl.SSLError) as exc:
+                except OSError as exc:  # a missing or unreadable file; ssl.SSLError (a bad PEM) is one too
                     raise ConfigurationError(
                         f"cannot load the CA certificates to verify TLS servers: {exc}",
                         hint="check SSL_CERT_FILE / SSL_CERT_DIR, or unset them to use certifi's bundle",
